@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vigil-sec/vigil/internal/vulndb"
+)
+
+// dbFlags are shared by every command that reads the database.
+type dbFlags struct {
+	dir     string
+	offline bool
+	source  string
+}
+
+func (f *dbFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.dir, "db-dir", "", "vulnerability database directory (env VIGIL_DB_DIR; default: the user cache dir)")
+	cmd.Flags().BoolVar(&f.offline, "offline", false, "never touch the network (use the database as it is)")
+	cmd.Flags().StringVar(&f.source, "db-source", "", "where to download the database from when it is missing: URL or directory laid out like the OSV bucket (env VIGIL_DB_SOURCE; default: the public OSV bucket)")
+}
+
+func (f *dbFlags) resolveDir() (string, error) {
+	if f.dir != "" {
+		return f.dir, nil
+	}
+	return vulndb.DefaultDir()
+}
+
+func (f *dbFlags) resolveSource() string {
+	if f.source != "" {
+		return f.source
+	}
+	return os.Getenv("VIGIL_DB_SOURCE")
+}
+
+func newDBCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Manage the local vulnerability database",
+		Long: `The vulnerability database is a local, indexed copy of the OSV advisories,
+kept under the user cache directory (or --db-dir / VIGIL_DB_DIR).`,
+	}
+	cmd.AddCommand(newDBUpdateCmd(e), newDBStatusCmd(e))
+	return cmd
+}
+
+func newDBUpdateCmd(e *env) *cobra.Command {
+	var (
+		dbf        dbFlags
+		from       string
+		ecosystems []string
+	)
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download or refresh the vulnerability database",
+		Long: `Download the OSV ecosystem archives and import them into the local database.
+Unchanged archives are skipped (ETag, Last-Modified, checksum). An interrupted
+update leaves the previous database usable.
+
+  vigil db update                                # all ecosystems from the public OSV bucket
+  vigil db update --ecosystems npm,PyPI          # only these
+  vigil db update --from http://mirror.local/osv # a mirror laid out like the bucket
+  vigil db update --from /media/osv              # an air-gapped copy`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := dbf.resolveDir()
+			if err != nil {
+				return err
+			}
+			if from == "" {
+				from = dbf.resolveSource()
+			}
+			if dbf.offline && !isLocalDir(from) {
+				return usagef("--offline: db update needs --from DIR to work without the network")
+			}
+			rep, err := updateDB(cmd.Context(), e, dir, from, splitList(ecosystems))
+			if err != nil {
+				return err
+			}
+			if failed := printUpdateReport(e.stderr, rep); failed > 0 {
+				return &exitError{code: ExitError, err: fmt.Errorf("%d ecosystem(s) could not be updated; their previous data is kept", failed)}
+			}
+			return nil
+		},
+	}
+	dbf.register(cmd)
+	cmd.Flags().StringVar(&from, "from", "", "source: URL of a mirror or a directory laid out like the OSV bucket (default: --db-source, VIGIL_DB_SOURCE, or the public OSV bucket)")
+	cmd.Flags().StringSliceVar(&ecosystems, "ecosystems", nil, "ecosystems to download, comma separated (default: all listed in the source's ecosystems.txt)")
+	return cmd
+}
+
+func isLocalDir(s string) bool {
+	if s == "" || strings.Contains(s, "://") && !strings.HasPrefix(s, "file://") {
+		return false
+	}
+	fi, err := os.Stat(strings.TrimPrefix(s, "file://"))
+	return err == nil && fi.IsDir()
+}
+
+func splitList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func newDBStatusCmd(e *env) *cobra.Command {
+	var (
+		dbf    dbFlags
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the database's source, age and contents",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := dbf.resolveDir()
+			if err != nil {
+				return err
+			}
+			db, err := vulndb.Open(dir)
+			if err != nil {
+				return fmt.Errorf("open database %q: %w (run 'vigil db update')", dir, err)
+			}
+			defer db.Close()
+			st := db.Status()
+			switch format {
+			case "json":
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Dir string `json:"dir"`
+					vulndb.Status
+				}{dir, st})
+			case "table", "":
+				printStatus(e.stdout, dir, st, time.Now())
+				return nil
+			}
+			return usagef("unknown --format %q (want table or json)", format)
+		},
+	}
+	dbf.register(cmd)
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table or json")
+	return cmd
+}
+
+func printStatus(w io.Writer, dir string, st vulndb.Status, now time.Time) {
+	fmt.Fprintf(w, "Database:   %s\n", dir)
+	fmt.Fprintf(w, "Source:     %s\n", st.Source)
+	fmt.Fprintf(w, "Schema:     %d\n", st.SchemaVersion)
+	age := now.Sub(st.UpdatedAt)
+	fmt.Fprintf(w, "Updated:    %s (%s ago)\n", st.UpdatedAt.UTC().Format(time.RFC3339), humanDuration(age))
+	if age > staleAfter {
+		fmt.Fprintf(w, "            older than %d days: run 'vigil db update'\n", int(staleAfter.Hours()/24))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\nECOSYSTEM\tRECORDS\tINVALID\t")
+	total := 0
+	for _, eco := range st.Ecosystems {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", eco.Name, eco.Records, eco.Invalid)
+		total += eco.Records
+	}
+	fmt.Fprintf(tw, "total\t%d\t\t\n", total)
+	tw.Flush()
+}
+
+// staleAfter is the age past which a scan warns about the database.
+const staleAfter = 7 * 24 * time.Hour
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+// updateDB runs vulndb.Update with a progress bar on a terminal.
+func updateDB(ctx context.Context, e *env, dir, from string, ecosystems []string) (*vulndb.UpdateReport, error) {
+	prog := newProgress(e.stderr)
+	rep, err := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: dir, From: from, Ecosystems: ecosystems, Progress: prog.update, Logger: e.logger()})
+	prog.done()
+	if err != nil {
+		src := from
+		if src == "" {
+			src = vulndb.DefaultSource
+		}
+		return nil, fmt.Errorf("update vulnerability database from %s: %w", src, err)
+	}
+	return rep, nil
+}
+
+// printUpdateReport says what changed, one line per ecosystem.
+func printUpdateReport(w io.Writer, rep *vulndb.UpdateReport) (failed int) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var invalid int
+	for _, eco := range rep.Ecosystems {
+		var what string
+		switch eco.Status {
+		case vulndb.StatusUnchanged:
+			what = "unchanged"
+		case vulndb.StatusNew:
+			what = fmt.Sprintf("new: %d records", eco.Records)
+		case vulndb.StatusUpdated:
+			what = fmt.Sprintf("updated: +%d ~%d -%d, %d records", eco.Added, eco.Modified, eco.Removed, eco.Records)
+		case vulndb.StatusFailed:
+			what = fmt.Sprintf("FAILED: %v (previous data kept)", eco.Err)
+			failed++
+		}
+		if eco.Invalid > 0 {
+			what += fmt.Sprintf("; %d invalid records skipped", eco.Invalid)
+			invalid += eco.Invalid
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", eco.Name, what)
+		for _, s := range eco.InvalidSamples {
+			fmt.Fprintf(tw, "\t  invalid: %s\n", s)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "Database %s updated from %s in %s", rep.Dir, rep.Source, rep.Duration.Round(time.Millisecond))
+	if failed > 0 {
+		fmt.Fprintf(w, "; %d ecosystems failed", failed)
+	}
+	if invalid > 0 {
+		fmt.Fprintf(w, "; %d invalid records skipped", invalid)
+	}
+	fmt.Fprintln(w)
+	return failed
+}

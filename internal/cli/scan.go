@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vigil-sec/vigil/internal/config"
+	"github.com/vigil-sec/vigil/internal/gate"
+	"github.com/vigil-sec/vigil/internal/report"
+	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/severity"
+	"github.com/vigil-sec/vigil/internal/suppress"
+	"github.com/vigil-sec/vigil/internal/vex"
+)
+
+type scanFlags struct {
+	db             dbFlags
+	scanners       []string
+	format         string
+	output         string
+	minSeverity    string
+	failOn         string
+	exitCode       int
+	showSuppressed bool
+	configFile     string
+	policyDirs     []string
+	template       string
+	vexFiles       []string
+}
+
+func newScanCmd(e *env) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan [PATH]",
+		Short: "Scan a source tree or a file for vulnerabilities, misconfigurations and secrets",
+		Long: `Scan PATH (default: the current directory): find every software component
+declared by lockfiles and manifests, match them against the vulnerability
+database, and print the findings.
+
+The first scan on a machine downloads the vulnerability database (only the
+ecosystems the scan needs); 'vigil db update' refreshes it. With --offline the
+network is never used.
+
+Examples:
+  vigil scan                                  # the current directory, table output
+  vigil scan --format json -o report.json .   # versioned JSON report
+  vigil scan --fail-on high                   # exit 1 if a HIGH or CRITICAL finding remains
+  vigil scan package-lock.json                # a single lockfile
+
+Exit codes: 0 passed, 1 findings at or above --fail-on (or --exit-code N),
+2 usage or input error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target := "."
+			if len(args) == 1 {
+				target = args[0]
+			}
+			return runScan(cmd, e, &f, target)
+		},
+	}
+	fl := cmd.Flags()
+	f.db.register(cmd)
+	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run, comma separated: "+strings.Join(scan.AllScanners, ",")+" (default: all)")
+	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE instead of standard output")
+	fl.StringVar(&f.minSeverity, "severity", "", "only report findings at or above this severity: low, medium, high, critical")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit with --exit-code when a finding at or above this severity remains: low, medium, high, critical")
+	fl.IntVar(&f.exitCode, "exit-code", ExitGate, "exit code when the gate fails")
+	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table")
+	fl.StringVar(&f.configFile, "config", "", "config file with the ignore list and gate settings (default: vigil.yaml or .vigil.yaml at the scanned root)")
+	fl.StringArrayVar(&f.policyDirs, "policy", nil, "directory of Rego policies (package vigil: deny and warn rules over the JSON report); repeatable")
+	fl.StringArrayVar(&f.vexFiles, "vex", nil, "VEX document (OpenVEX or CycloneDX VEX): not_affected and fixed statements suppress findings; repeatable")
+	fl.StringVar(&f.template, "template", "", "Go template for --format template (TEXT, or @FILE)")
+	return cmd
+}
+
+func parseLevel(flag, s string) (severity.Level, error) {
+	if s == "" {
+		return severity.Unknown, nil
+	}
+	l, err := severity.Parse(s)
+	if err != nil || l == severity.Unknown {
+		return 0, usagef("--%s: unknown severity %q (want low, medium, high or critical)", flag, s)
+	}
+	return l, nil
+}
+
+func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
+	ctx := cmd.Context()
+	minSev, err := parseLevel("severity", f.minSeverity)
+	if err != nil {
+		return err
+	}
+	failOn, err := parseLevel("fail-on", f.failOn)
+	if err != nil {
+		return err
+	}
+	if !report.Known(f.format) {
+		return usagef("--format: unknown format %q (want one of %s)", f.format, strings.Join(report.Formats(), ", "))
+	}
+	if f.exitCode < 0 || f.exitCode > 125 {
+		return usagef("--exit-code: %d is out of range 0-125", f.exitCode)
+	}
+	dbDir, err := f.db.resolveDir()
+	if err != nil {
+		return err
+	}
+	log := e.logger()
+	prog := newProgress(e.stderr)
+	opts := scan.Options{
+		Target:      target,
+		Scanners:    splitList(f.scanners),
+		Logger:      log,
+		ToolVersion: Version,
+		DB: scan.DBOptions{
+			Dir:      dbDir,
+			Offline:  f.db.offline,
+			Source:   f.db.resolveSource(),
+			Progress: prog.update,
+			OnUpdate: func(ecos []string, src string) {
+				if src == "" {
+					src = "the public OSV bucket"
+				}
+				fmt.Fprintf(e.stderr, "Downloading the vulnerability database (%s) from %s into %s\n", strings.Join(ecos, ", "), src, dbDir)
+			},
+		},
+	}
+	res, err := scan.Run(ctx, opts)
+	prog.done()
+	if err != nil {
+		if errors.Is(err, scan.ErrInput) {
+			return &exitError{code: ExitError, err: err}
+		}
+		return err
+	}
+	cfg, err := loadConfig(f.configFile, target)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	if cfg != nil {
+		res.Warnings = append(res.Warnings, suppress.Apply(res, cfg.Ignore, cfg.Path, time.Now())...)
+		if failOn == severity.Unknown && cfg.Gate.FailOn != "" {
+			failOn, _ = severity.Parse(cfg.Gate.FailOn)
+		}
+	}
+	for _, vf := range f.vexFiles {
+		stmts, err := vex.Load(vf)
+		if err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("read VEX: %w", err)}
+		}
+		vex.Apply(res, stmts)
+	}
+	res.FilterSeverity(minSev)
+
+	out := e.stdout
+	var file *os.File
+	if f.output != "" {
+		if err := os.MkdirAll(filepath.Dir(f.output), 0o755); err != nil {
+			return err
+		}
+		file, err = os.Create(f.output)
+		if err != nil {
+			return err
+		}
+		out = file
+	}
+	ropts := report.Options{Color: f.format == "table" && f.output == "" && colorEnabled(e.stdout), MinSeverity: minSev, ShowSuppressed: f.showSuppressed, Template: f.template}
+	werr := report.Write(out, f.format, res, ropts)
+	if file != nil {
+		if cerr := file.Close(); werr == nil {
+			werr = cerr
+		}
+	}
+	if werr != nil {
+		return fmt.Errorf("write report: %w", werr)
+	}
+	if f.format != "table" || f.output != "" {
+		// Machine formats keep stdout clean; still tell a human what happened.
+		for _, w := range res.Warnings {
+			fmt.Fprintf(e.stderr, "warning: %s\n", w)
+		}
+		for _, is := range res.Issues {
+			fmt.Fprintf(e.stderr, "warning: could not read %s\n", issueText(is.Path, is.Line, is.Message))
+		}
+	}
+	gopts := gate.Options{FailOn: failOn, PolicyDirs: f.policyDirs}
+	if cfg != nil {
+		gopts.OnlyFixable = cfg.Gate.OnlyFixable
+		gopts.MinAdvisoryAge = cfg.Gate.MinAdvisoryAge.Duration
+		gopts.DenyLicenses = cfg.Gate.DenyLicenses
+		gopts.DenyPackages = cfg.Gate.DenyPackages
+	}
+	outcome, err := gate.Evaluate(ctx, res, gopts)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	for _, w := range outcome.Warnings {
+		fmt.Fprintf(e.stderr, "policy warn: %s\n", w)
+	}
+	for _, d := range outcome.Denies {
+		fmt.Fprintf(e.stderr, "policy deny: %s\n", d)
+	}
+	if outcome.Failed {
+		return &exitError{code: f.exitCode, err: fmt.Errorf("gate failed: %s", strings.Join(outcome.Reasons, "; "))}
+	}
+	return nil
+}
+
+// loadConfig reads --config, or vigil.yaml / .vigil.yaml at the scanned
+// root (the directory, or the directory of a scanned file).
+func loadConfig(flagPath, target string) (*config.Config, error) {
+	p := flagPath
+	if p == "" {
+		root := target
+		if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
+			root = filepath.Dir(target)
+		}
+		p = config.Find(root)
+	}
+	if p == "" {
+		return nil, nil
+	}
+	return config.Load(p)
+}
+
+func issueText(path string, line int, msg string) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d: %s", path, line, msg)
+	}
+	return fmt.Sprintf("%s: %s", path, msg)
+}
+
+// colorEnabled: colours only on a terminal, and never with NO_COLOR.
+func colorEnabled(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	return isTerminal(w)
+}

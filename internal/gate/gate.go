@@ -1,0 +1,245 @@
+// Package gate decides whether a scan passes: the --fail-on threshold, the
+// vigil.yaml gate settings and Rego policies (package vigil, rules deny and
+// warn) evaluated over the JSON report.
+package gate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/vigil-sec/vigil/internal/inventory/purl"
+	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/severity"
+)
+
+// Options configure the gate.
+type Options struct {
+	// FailOn fails the gate on an unsuppressed finding at or above it
+	// (Unknown: never).
+	FailOn severity.Level
+	// OnlyFixable counts only vulnerabilities that have a fixed version.
+	OnlyFixable bool
+	// MinAdvisoryAge ignores vulnerabilities published less than this long
+	// ago.
+	MinAdvisoryAge time.Duration
+	// DenyLicenses fail the gate when a package declares one (SPDX ids,
+	// case-insensitive; matched inside expressions too).
+	DenyLicenses []string
+	// DenyPackages fail the gate when a package's purl matches (without a
+	// version in the entry: any version).
+	DenyPackages []string
+	// PolicyDirs hold Rego files; rules data.vigil.deny and data.vigil.warn.
+	PolicyDirs []string
+	Now        func() time.Time
+}
+
+// Outcome is the gate's verdict.
+type Outcome struct {
+	Failed bool `json:"failed"`
+	// Reasons say why the gate failed, one line each.
+	Reasons []string `json:"reasons,omitempty"`
+	// Denies and Warnings are the messages of the Rego policies.
+	Denies   []string `json:"denies,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Evaluate applies every rule of the gate to r.
+func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	var out Outcome
+	if o.FailOn != severity.Unknown {
+		n := 0
+		for _, v := range r.Vulnerabilities {
+			if v.Suppressed != nil || v.Severity < o.FailOn {
+				continue
+			}
+			if o.OnlyFixable && v.FixedVersion == "" {
+				continue
+			}
+			if o.MinAdvisoryAge > 0 && !v.Published.IsZero() && now().Sub(v.Published) < o.MinAdvisoryAge {
+				continue
+			}
+			n++
+		}
+		for _, m := range r.Misconfigurations {
+			if m.Suppressed == nil && m.Severity >= o.FailOn {
+				n++
+			}
+		}
+		for _, s := range r.Secrets {
+			if s.Suppressed == nil && s.Severity >= o.FailOn {
+				n++
+			}
+		}
+		if n > 0 {
+			out.Reasons = append(out.Reasons, fmt.Sprintf("%d finding(s) at or above %s", n, o.FailOn))
+		}
+	}
+	for _, p := range r.Packages {
+		for _, lic := range p.Licenses {
+			for _, deny := range o.DenyLicenses {
+				if licenseMentions(lic, deny) {
+					out.Reasons = append(out.Reasons, fmt.Sprintf("package %s %s has denied licence %s", p.Name, p.Version, deny))
+				}
+			}
+		}
+		for _, deny := range o.DenyPackages {
+			if purl.Match(deny, p.PURL) {
+				out.Reasons = append(out.Reasons, fmt.Sprintf("package %s %s is denied (%s)", p.Name, p.Version, deny))
+			}
+		}
+	}
+	if len(o.PolicyDirs) > 0 {
+		denies, warns, err := EvalPolicies(ctx, r, o.PolicyDirs)
+		if err != nil {
+			return out, err
+		}
+		out.Denies, out.Warnings = denies, warns
+		for _, d := range denies {
+			out.Reasons = append(out.Reasons, "policy: "+d)
+		}
+	}
+	out.Failed = len(out.Reasons) > 0
+	return out, nil
+}
+
+// licenseMentions reports whether an SPDX expression (or a plain licence
+// name) names id, token by token.
+func licenseMentions(expr, id string) bool {
+	f := func(r rune) bool { return r == ' ' || r == '(' || r == ')' }
+	for _, tok := range strings.FieldsFunc(expr, f) {
+		if strings.EqualFold(tok, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// EvalPolicies evaluates data.vigil.deny and data.vigil.warn of the Rego
+// files in dirs (tests, *_test.rego, are left out) with input = the JSON
+// report. Results may be strings or objects with "msg".
+func EvalPolicies(ctx context.Context, r *scan.Result, dirs []string) (denies, warns []string, err error) {
+	mods, err := loadModules(dirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(mods) == 0 {
+		return nil, nil, nil
+	}
+	// input is exactly what --format json prints.
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var input any
+	if err := json.Unmarshal(b, &input); err != nil {
+		return nil, nil, err
+	}
+	opts := []func(*rego.Rego){rego.Query("d := data.vigil.deny; w := data.vigil.warn"), rego.Input(input), rego.StrictBuiltinErrors(true)}
+	for _, m := range mods {
+		opts = append(opts, rego.ParsedModule(m))
+	}
+	rs, err := rego.New(opts...).Eval(ctx)
+	if err != nil {
+		// A policy dir without package vigil leaves deny undefined: an
+		// empty result set, not an error. Anything else is an error.
+		return nil, nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	for _, res := range rs {
+		denies = append(denies, messages(res.Bindings["d"])...)
+		warns = append(warns, messages(res.Bindings["w"])...)
+	}
+	sort.Strings(denies)
+	sort.Strings(warns)
+	return slices.Compact(denies), slices.Compact(warns), nil
+}
+
+// messages turns a rule's value (a set of strings or of objects with msg)
+// into strings.
+func messages(v any) []string {
+	var out []string
+	add := func(x any) {
+		switch t := x.(type) {
+		case string:
+			out = append(out, t)
+		case map[string]any:
+			if m, ok := t["msg"].(string); ok {
+				out = append(out, m)
+			} else {
+				b, _ := json.Marshal(t)
+				out = append(out, string(b))
+			}
+		default:
+			b, _ := json.Marshal(t)
+			out = append(out, string(b))
+		}
+	}
+	switch t := v.(type) {
+	case []any:
+		for _, x := range t {
+			add(x)
+		}
+	case nil:
+	default:
+		add(t)
+	}
+	return out
+}
+
+// MaxPolicySize bounds one Rego file.
+const MaxPolicySize = 4 << 20
+
+// loadModules parses every non-test .rego file under dirs, with file names
+// in errors. Rego v1 syntax.
+func loadModules(dirs []string) ([]*ast.Module, error) {
+	var mods []*ast.Module
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if info.Size() > MaxPolicySize {
+				return fmt.Errorf("policy %q: larger than %d bytes", p, MaxPolicySize)
+			}
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+			if err != nil {
+				return fmt.Errorf("parse policy: %w", err)
+			}
+			// IaC checks (package vigil.checks.*) are run by the
+			// misconfig scanner with their own input; everything else
+			// (package vigil and any helper packages) is the gate's.
+			if !strings.HasPrefix(m.Package.Path.String(), "data.vigil.checks.") {
+				mods = append(mods, m)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load policies from %q: %w", dir, err)
+		}
+	}
+	return mods, nil
+}

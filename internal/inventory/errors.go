@@ -1,0 +1,52 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrTooLarge is returned when a file is larger than the walker's limit.
+var ErrTooLarge = errors.New("file too large")
+
+// ParseError is a parse failure at a position in a file.
+type ParseError struct {
+	Path   string
+	Line   int // 1-based; 0 when unknown
+	Column int // 1-based; 0 when unknown
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %v", e.Path, e.Line, e.Column, e.Err)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	default:
+		return fmt.Sprintf("%s: %v", e.Path, e.Err)
+	}
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Issue records a file that could not be processed. Issues do not stop a
+// scan; they are reported beside the results.
+type Issue struct {
+	Path      string `json:"path"`
+	Line      int    `json:"line,omitempty"`
+	Extractor string `json:"extractor,omitempty"`
+	Message   string `json:"message"`
+}
+
+// IssueFromError builds an Issue, taking the line from a *ParseError.
+func IssueFromError(path, extractor string, err error) Issue {
+	is := Issue{Path: path, Extractor: extractor, Message: err.Error()}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		is.Line = pe.Line
+		if pe.Path != "" {
+			is.Path = pe.Path
+		}
+	}
+	return is
+}

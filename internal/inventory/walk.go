@@ -1,0 +1,247 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"path"
+	"runtime"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// DefaultMaxFileSize bounds how much of one file an extractor may read.
+const DefaultMaxFileSize = 64 << 20
+
+// WalkOptions configures Walk.
+type WalkOptions struct {
+	// Extractors to run (see extract/list). Required.
+	Extractors []Extractor
+	// MaxFileSize is the largest file handed to an extractor
+	// (DefaultMaxFileSize when 0).
+	MaxFileSize int64
+	// SkipDirs are directory base names not descended into. ".git" is
+	// always skipped.
+	SkipDirs []string
+	// Workers bounds parallel extraction (GOMAXPROCS when 0).
+	Workers int
+	Logger  *slog.Logger
+}
+
+// Result is what a walk found.
+type Result struct {
+	Packages []Package
+	Issues   []Issue
+	// Files is the number of files handed to extractors.
+	Files int
+}
+
+// Walk visits every regular file of fsys, runs the matching extractors and
+// returns the merged, sorted inventory. Symbolic links are never followed
+// (callers should pass an os.Root-backed FS so nothing can escape the
+// root). A file that fails is recorded as an Issue and the walk goes on;
+// only cancellation stops it.
+func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
+	exs := opts.Extractors
+	limit := opts.MaxFileSize
+	if limit <= 0 {
+		limit = DefaultMaxFileSize
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+
+	type job struct {
+		path string
+		d    fs.DirEntry
+		ex   []Extractor
+	}
+	var jobs []job
+	var issues []Issue
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == "." {
+				return err
+			}
+			issues = append(issues, IssueFromError(p, "", err))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != "." && (d.Name() == ".git" || slices.Contains(opts.SkipDirs, d.Name())) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil // symlinks, devices, sockets
+		}
+		var matched []Extractor
+		for _, ex := range exs {
+			if ex.Match(p, d) {
+				matched = append(matched, ex)
+			}
+		}
+		if len(matched) > 0 {
+			jobs = append(jobs, job{p, d, matched})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk: %w", err)
+	}
+
+	var mu sync.Mutex
+	var pkgs []Package
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for _, j := range jobs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			for _, ex := range j.ex {
+				found, err := ExtractFile(gctx, fsys, j.path, j.d, ex, limit)
+				mu.Lock()
+				if err != nil {
+					if ctxErr := gctx.Err(); ctxErr != nil {
+						mu.Unlock()
+						return ctxErr
+					}
+					log.Warn("skip file", "path", j.path, "extractor", ex.Name(), "err", err)
+					issues = append(issues, IssueFromError(j.path, ex.Name(), err))
+				}
+				pkgs = append(pkgs, found...)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(issues, func(a, b Issue) int {
+		if a.Path != b.Path {
+			if a.Path < b.Path {
+				return -1
+			}
+			return 1
+		}
+		return a.Line - b.Line
+	})
+	return &Result{Packages: Merge(pkgs), Issues: issues, Files: len(jobs)}, nil
+}
+
+// ExtractFile opens one file of fsys and runs ex on it, with the size limit
+// applied and panics in the extractor turned into errors.
+func ExtractFile(ctx context.Context, fsys fs.FS, p string, d fs.DirEntry, ex Extractor, limit int64) (pkgs []Package, err error) {
+	var info fs.FileInfo
+	if d != nil {
+		if info, err = d.Info(); err != nil {
+			return nil, err
+		}
+		if info.Size() > limit {
+			return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, info.Size(), limit)
+		}
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Run(ctx, ex, &Input{FS: fsys, Path: p, Info: info, Reader: &limitedReader{r: f, n: limit}})
+}
+
+// Run calls ex.Extract, converting a panic into an error so one hostile
+// file cannot crash a scan.
+func Run(ctx context.Context, ex Extractor, in *Input) (pkgs []Package, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pkgs, err = nil, fmt.Errorf("extract %s: internal error: %v", ex.Name(), r)
+		}
+	}()
+	pkgs, err = ex.Extract(ctx, in)
+	for i := range pkgs {
+		if pkgs[i].Extractor == "" {
+			pkgs[i].Extractor = ex.Name()
+		}
+	}
+	return pkgs, err
+}
+
+// limitedReader fails (rather than truncating silently) past n bytes.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		// Probe: a file exactly at the limit is fine.
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, ErrTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// Merge de-duplicates packages by Key, merging their locations, and returns
+// them sorted. A package is direct if any declaration says so.
+func Merge(pkgs []Package) []Package {
+	idx := make(map[string]int, len(pkgs))
+	out := make([]Package, 0, len(pkgs))
+	for _, p := range pkgs {
+		k := p.Key()
+		if i, ok := idx[k]; ok {
+			q := &out[i]
+			for _, l := range p.Locations {
+				if !slices.Contains(q.Locations, l) {
+					q.Locations = append(q.Locations, l)
+				}
+			}
+			if p.Relationship == RelDirect || q.Relationship == RelUnknown {
+				q.Relationship = p.Relationship
+			}
+			q.Dev = q.Dev && p.Dev
+			for _, dep := range p.DependsOn {
+				if !slices.Contains(q.DependsOn, dep) {
+					q.DependsOn = append(q.DependsOn, dep)
+				}
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, p)
+	}
+	Sort(out)
+	return out
+}
+
+// IsNotExist reports whether err means a missing file.
+func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// Base is path.Base for slash paths, kept here so extractors' Match
+// functions share one cheap helper.
+func Base(p string) string { return path.Base(p) }

@@ -1,0 +1,211 @@
+// Package spdx writes and reads SPDX 2.3 documents (JSON and tag-value) with
+// the official SPDX Go library (tools-golang).
+package spdx
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	"github.com/spdx/tools-golang/tagvalue"
+	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/sbom"
+)
+
+const noAssertion = "NOASSERTION"
+
+var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+
+// Encode writes doc as SPDX 2.3 JSON, or tag-value when tagValue is set.
+func Encode(w io.Writer, doc *sbom.Document, tagValue bool) error {
+	id := sbom.DocumentID(doc.Name, doc.Packages)
+	name := doc.Name
+	if name == "" {
+		name = "vigil-sbom"
+	}
+	d := &spdx.Document{
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      name,
+		DocumentNamespace: "https://vigil.dev/spdxdocs/" + idUnsafe.ReplaceAllString(name, "-") + "-" + id,
+		CreationInfo: &spdx.CreationInfo{
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: "vigil-" + doc.ToolVersion}},
+			Created:  doc.Created.UTC().Format(time.RFC3339),
+		},
+	}
+	root := &spdx.Package{
+		PackageName:             name,
+		PackageSPDXIdentifier:   "Target",
+		PackageDownloadLocation: noAssertion,
+		FilesAnalyzed:           false,
+		PrimaryPackagePurpose:   "APPLICATION",
+		PackageComment:          "vigil target kind: " + doc.Kind,
+	}
+	if doc.Image != nil {
+		root.PrimaryPackagePurpose = "CONTAINER"
+		root.PackageVersion = doc.Image.Digest
+		var lines []string
+		lines = append(lines, "image: "+doc.Image.Reference, "platform: "+doc.Image.Platform)
+		for _, l := range doc.Image.Layers {
+			lines = append(lines, "layer: "+strings.TrimSpace(l.Digest+" "+l.CreatedBy))
+		}
+		root.PackageComment += "\n" + strings.Join(lines, "\n")
+	}
+	d.Packages = append(d.Packages, root)
+	d.Relationships = append(d.Relationships, &spdx.Relationship{
+		RefA: common.MakeDocElementID("", "DOCUMENT"), RefB: common.MakeDocElementID("", "Target"), Relationship: "DESCRIBES",
+	})
+
+	ids := make([]common.ElementID, len(doc.Packages))
+	byPURL := map[string]common.ElementID{}
+	for i := range doc.Packages {
+		p := &doc.Packages[i]
+		ids[i] = common.ElementID(fmt.Sprintf("Package-%d-%s", i+1, idUnsafe.ReplaceAllString(p.Name, "-")))
+		if p.PURL != "" {
+			byPURL[p.PURL] = ids[i]
+		}
+		d.Packages = append(d.Packages, pkg(p, ids[i]))
+	}
+	for i := range doc.Packages {
+		p := &doc.Packages[i]
+		rel := "CONTAINS"
+		if p.Relationship == inventory.RelDirect {
+			rel = "DEPENDS_ON"
+		}
+		if p.Relationship != inventory.RelTransitive || doc.Image != nil {
+			d.Relationships = append(d.Relationships, &spdx.Relationship{
+				RefA: common.MakeDocElementID("", "Target"), RefB: common.MakeDocElementID("", string(ids[i])), Relationship: rel,
+			})
+		}
+		var deps []common.ElementID
+		for _, dep := range p.DependsOn {
+			if to, ok := byPURL[dep]; ok && !slices.Contains(deps, to) {
+				deps = append(deps, to)
+			}
+		}
+		slices.Sort(deps)
+		for _, to := range deps {
+			d.Relationships = append(d.Relationships, &spdx.Relationship{
+				RefA: common.MakeDocElementID("", string(ids[i])), RefB: common.MakeDocElementID("", string(to)), Relationship: "DEPENDS_ON",
+			})
+		}
+	}
+	if tagValue {
+		return tagvalue.Write(d, w)
+	}
+	return spdxjson.Write(d, w, spdxjson.Indent("  "))
+}
+
+var checksumAlgs = map[string]common.ChecksumAlgorithm{
+	"md5": common.MD5, "sha1": common.SHA1, "sha256": common.SHA256, "sha384": common.SHA384, "sha512": common.SHA512,
+}
+
+func pkg(p *inventory.Package, id common.ElementID) *spdx.Package {
+	sp := &spdx.Package{
+		PackageName:             p.Name,
+		PackageSPDXIdentifier:   id,
+		PackageVersion:          p.Version,
+		PackageDownloadLocation: noAssertion,
+		FilesAnalyzed:           false,
+		PackageLicenseConcluded: noAssertion,
+		PackageLicenseDeclared:  noAssertion,
+		PackageCopyrightText:    noAssertion,
+		PrimaryPackagePurpose:   "LIBRARY",
+	}
+	if len(p.Licenses) == 1 && sbom.IsSPDXExpression(p.Licenses[0]) {
+		sp.PackageLicenseDeclared = p.Licenses[0]
+	} else if len(p.Licenses) > 0 {
+		sp.PackageLicenseComments = "declared: " + strings.Join(p.Licenses, "; ")
+	}
+	if p.PURL != "" {
+		sp.PackageExternalReferences = append(sp.PackageExternalReferences, &spdx.PackageExternalReference{
+			Category: "PACKAGE-MANAGER", RefType: "purl", Locator: p.PURL,
+		})
+	}
+	for _, alg := range sortedKeys(p.Hashes) {
+		if a, ok := checksumAlgs[alg]; ok {
+			sp.PackageChecksums = append(sp.PackageChecksums, common.Checksum{Algorithm: a, Value: p.Hashes[alg]})
+		}
+	}
+	// What a purl cannot carry goes in the source info, one key=value a line.
+	var info []string
+	for _, kv := range sbom.Properties(p) {
+		info = append(info, kv[0]+"="+kv[1])
+	}
+	sp.PackageSourceInfo = strings.Join(info, "\n")
+	return sp
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// Decode reads an SPDX 2.x document (JSON or tag-value) into components.
+// Only packages with a purl external reference can be matched.
+func Decode(r io.Reader, tagValue bool) ([]sbom.Component, error) {
+	var (
+		d   *spdx.Document
+		err error
+	)
+	if tagValue {
+		d, err = tagvalue.Read(r)
+	} else {
+		d, err = spdxjson.Read(r)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode SPDX: %w", err)
+	}
+	purlOf := map[common.ElementID]string{}
+	for _, p := range d.Packages {
+		for _, ref := range p.PackageExternalReferences {
+			if ref.RefType == "purl" {
+				purlOf[p.PackageSPDXIdentifier] = ref.Locator
+				break
+			}
+		}
+	}
+	deps := map[common.ElementID][]string{}
+	for _, rel := range d.Relationships {
+		if rel.Relationship == "DEPENDS_ON" {
+			if to := purlOf[rel.RefB.ElementRefID]; to != "" {
+				deps[rel.RefA.ElementRefID] = append(deps[rel.RefA.ElementRefID], to)
+			}
+		}
+	}
+	var out []sbom.Component
+	for _, p := range d.Packages {
+		c := sbom.Component{Name: p.PackageName, Version: p.PackageVersion, PURL: purlOf[p.PackageSPDXIdentifier], Properties: map[string][]string{}, DependsOn: deps[p.PackageSPDXIdentifier]}
+		for _, line := range strings.Split(p.PackageSourceInfo, "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "vigil:") {
+				c.Properties[k] = append(c.Properties[k], v)
+			}
+		}
+		if l := p.PackageLicenseDeclared; l != "" && l != noAssertion && l != "NONE" {
+			c.Licenses = []string{l}
+		}
+		for _, cs := range p.PackageChecksums {
+			for k, a := range checksumAlgs {
+				if a == cs.Algorithm {
+					if c.Hashes == nil {
+						c.Hashes = map[string]string{}
+					}
+					c.Hashes[k] = cs.Value
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

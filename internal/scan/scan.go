@@ -1,0 +1,320 @@
+// Package scan orchestrates a scan for the CLI and the server:
+// target -> inventory -> match, plus the misconfiguration and secret
+// scanners, into one Result.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/list"
+	"github.com/vigil-sec/vigil/internal/match"
+	"github.com/vigil-sec/vigil/internal/sbom"
+	"github.com/vigil-sec/vigil/internal/sbom/codec"
+	"github.com/vigil-sec/vigil/internal/severity"
+)
+
+// Scanner names.
+const (
+	ScannerVuln      = "vuln"
+	ScannerMisconfig = "misconfig"
+	ScannerSecret    = "secret"
+)
+
+// AllScanners lists the scanners in their canonical order.
+var AllScanners = []string{ScannerVuln, ScannerMisconfig, ScannerSecret}
+
+// ErrInput marks an unusable target (missing path, unknown kind).
+var ErrInput = errors.New("input error")
+
+// Options configure one scan.
+type Options struct {
+	// Target is a directory or a single file.
+	Target   string
+	Scanners []string
+	DB       DBOptions
+	Logger   *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// ToolVersion is recorded in the result.
+	ToolVersion string
+	// InventoryOnly lists the packages without matching them (for SBOMs):
+	// the database is not opened.
+	InventoryOnly bool
+}
+
+// Run scans the target.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	scanners := opts.Scanners
+	if len(scanners) == 0 {
+		scanners = AllScanners
+	}
+	for _, s := range scanners {
+		if !slices.Contains(AllScanners, s) {
+			return nil, fmt.Errorf("%w: unknown scanner %q (want %s)", ErrInput, s, strings.Join(AllScanners, ", "))
+		}
+	}
+	res := &Result{
+		SchemaVersion:     SchemaVersion,
+		Tool:              Tool{Name: "vigil", Version: opts.ToolVersion},
+		CreatedAt:         now().UTC(),
+		Scanners:          scanners,
+		Packages:          []inventory.Package{},
+		Vulnerabilities:   []Vulnerability{},
+		Misconfigurations: []Misconfiguration{},
+		Secrets:           []Secret{},
+		Issues:            []inventory.Issue{},
+		Warnings:          []string{},
+	}
+
+	tgt, err := openTarget(opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	defer tgt.close()
+	res.Target = Target{Kind: tgt.kind, Name: opts.Target}
+
+	if slices.Contains(scanners, ScannerVuln) || opts.InventoryOnly {
+		inv, err := tgt.inventory(ctx, log)
+		if err != nil {
+			return nil, err
+		}
+		res.Packages = inv.Packages
+		res.Issues = append(res.Issues, inv.Issues...)
+		if tgt.sbom != "" {
+			res.Target.Kind = "sbom"
+		}
+		if !opts.InventoryOnly {
+			if err := matchVulns(ctx, res, inv.Packages, opts.DB, log, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sortResult(res)
+	res.Summarise()
+	return res, nil
+}
+
+// target is an opened scan target.
+type target struct {
+	kind  string
+	root  *os.Root
+	fsys  fs.FS
+	files []string // single-file target: the one file (relative to root)
+	sbom  string   // set when the single file was read as an SBOM
+}
+
+func (t *target) close() {
+	if t.root != nil {
+		t.root.Close()
+	}
+}
+
+func openTarget(p string) (*target, error) {
+	if p == "" {
+		p = "."
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if fi.IsDir() {
+		root, err := os.OpenRoot(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		}
+		return &target{kind: "dir", root: root, fsys: root.FS()}, nil
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %q is not a regular file or directory", ErrInput, p)
+	}
+	root, err := os.OpenRoot(filepath.Dir(p))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	return &target{kind: "file", root: root, fsys: root.FS(), files: []string{filepath.Base(p)}}, nil
+}
+
+func (t *target) inventory(ctx context.Context, log *slog.Logger) (*inventory.Result, error) {
+	exs := append(list.SourceTree(), codec.Extractor{})
+	if t.files == nil {
+		return inventory.Walk(ctx, t.fsys, inventory.WalkOptions{Extractors: exs, Logger: log})
+	}
+	res := &inventory.Result{}
+	var pkgs []inventory.Package
+	for _, f := range t.files {
+		entries, err := fs.ReadDir(t.fsys, ".")
+		if err != nil {
+			return nil, err
+		}
+		var d fs.DirEntry
+		for _, e := range entries {
+			if e.Name() == f {
+				d = e
+			}
+		}
+		matched := false
+		for _, ex := range exs {
+			if !ex.Match(f, d) && !(ex.Name() == codec.Name && !anyMatch(exs, f, d) && looksLikeSBOM(t.fsys, f)) {
+				continue
+			}
+			if ex.Name() == codec.Name {
+				t.sbom = f
+			}
+			matched = true
+			found, err := inventory.ExtractFile(ctx, t.fsys, f, d, ex, inventory.DefaultMaxFileSize)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				log.Warn("skip file", "path", f, "extractor", ex.Name(), "err", err)
+				res.Issues = append(res.Issues, inventory.IssueFromError(f, ex.Name(), err))
+			}
+			pkgs = append(pkgs, found...)
+		}
+		if matched {
+			res.Files++
+		} else {
+			log.Info("no extractor for file", "path", f)
+		}
+	}
+	res.Packages = inventory.Merge(pkgs)
+	return res, nil
+}
+
+func anyMatch(exs []inventory.Extractor, f string, d fs.DirEntry) bool {
+	for _, ex := range exs {
+		if ex.Name() != codec.Name && ex.Match(f, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeSBOM sniffs a file given as the scan target whose name no
+// extractor knows.
+func looksLikeSBOM(fsys fs.FS, name string) bool {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	return sbom.Sniff(head[:n]) != ""
+}
+
+func matchVulns(ctx context.Context, res *Result, pkgs []inventory.Package, dbo DBOptions, log *slog.Logger, now func() time.Time) error {
+	if len(pkgs) == 0 {
+		return nil
+	}
+	db, info, warnings, err := openDB(ctx, dbo, ecosystemsOf(pkgs), log, now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res.Database = info
+	res.Warnings = append(res.Warnings, warnings...)
+	found, err := match.Find(ctx, pkgs, db)
+	if err != nil {
+		return fmt.Errorf("match: %w", err)
+	}
+	for _, f := range found {
+		res.Vulnerabilities = append(res.Vulnerabilities, fromMatch(f))
+	}
+	return nil
+}
+
+func fromMatch(f match.Finding) Vulnerability {
+	v := Vulnerability{
+		ID:             f.ID,
+		Aliases:        f.Aliases,
+		Package:        PackageRef{Name: f.Package.Name, Version: f.Package.Version, Ecosystem: f.Package.Ecosystem, PURL: f.Package.PURL},
+		Severity:       f.Severity,
+		SeveritySource: f.SeveritySource,
+		Summary:        f.Summary,
+		FixedVersion:   f.FixedVersion,
+		Published:      f.Published,
+		Modified:       f.Modified,
+		References:     f.References,
+	}
+	if v.Aliases == nil {
+		v.Aliases = []string{}
+	}
+	if f.CVSS != nil {
+		v.CVSS = &CVSS{Version: f.CVSS.Version, Vector: f.CVSS.Vector, Score: f.CVSS.Score}
+	}
+	for _, l := range f.Package.Locations {
+		v.Locations = append(v.Locations, Location{Path: l.Path, Line: l.Line, Layer: l.Layer})
+	}
+	if v.Locations == nil {
+		v.Locations = []Location{}
+	}
+	return v
+}
+
+func ecosystemsOf(pkgs []inventory.Package) []string {
+	var out []string
+	for _, p := range pkgs {
+		eco, _, _ := strings.Cut(p.Ecosystem, ":")
+		if !slices.Contains(out, eco) {
+			out = append(out, eco)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortResult(r *Result) {
+	slices.SortStableFunc(r.Vulnerabilities, func(a, b Vulnerability) int {
+		if a.Severity != b.Severity {
+			return int(b.Severity) - int(a.Severity)
+		}
+		if c := strings.Compare(firstLoc(a.Locations), firstLoc(b.Locations)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Package.Name, b.Package.Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Package.Version, b.Package.Version); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+func firstLoc(ls []Location) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	return ls[0].Path
+}
+
+// FilterSeverity drops findings below min (the --severity flag).
+func (r *Result) FilterSeverity(min severity.Level) {
+	if min == severity.Unknown {
+		return
+	}
+	r.Vulnerabilities = slices.DeleteFunc(r.Vulnerabilities, func(v Vulnerability) bool { return v.Severity < min })
+	r.Misconfigurations = slices.DeleteFunc(r.Misconfigurations, func(m Misconfiguration) bool { return m.Severity < min })
+	r.Secrets = slices.DeleteFunc(r.Secrets, func(s Secret) bool { return s.Severity < min })
+	r.Summarise()
+}
