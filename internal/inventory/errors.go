@@ -47,6 +47,11 @@ func IssueFromError(path, extractor string, err error) Issue {
 		if pe.Path != "" {
 			is.Path = pe.Path
 		}
+		// The path and line are fields of their own: keep the message bare.
+		is.Message = pe.Err.Error()
+		if pe.Column > 0 {
+			is.Message = fmt.Sprintf("column %d: %s", pe.Column, is.Message)
+		}
 	}
 	return is
 }

@@ -48,7 +48,7 @@ func fixture() *scan.Result {
 			Location: scan.Location{Path: "config/dev.env", Line: 3, Column: 19}, EndColumn: 39,
 			Match: "AKIA…", Fingerprint: "sha256:0123456789abcdef",
 		}},
-		Issues:   []inventory.Issue{{Path: "api/poetry.lock", Line: 7, Extractor: "pypi/poetrylock", Message: "api/poetry.lock:7: expected '='"}},
+		Issues:   []inventory.Issue{{Path: "api/poetry.lock", Line: 7, Extractor: "pypi/poetrylock", Message: "expected '='"}},
 		Warnings: []string{"the vulnerability database is 31 days old: run 'vigil db update'"},
 	}
 	r.Summarise()

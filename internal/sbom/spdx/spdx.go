@@ -177,7 +177,11 @@ func Decode(r io.Reader, tagValue bool) ([]sbom.Component, error) {
 		}
 	}
 	deps := map[common.ElementID][]string{}
+	described := map[common.ElementID]bool{}
 	for _, rel := range d.Relationships {
+		if rel.Relationship == "DESCRIBES" {
+			described[rel.RefB.ElementRefID] = true
+		}
 		if rel.Relationship == "DEPENDS_ON" {
 			if to := purlOf[rel.RefB.ElementRefID]; to != "" {
 				deps[rel.RefA.ElementRefID] = append(deps[rel.RefA.ElementRefID], to)
@@ -186,6 +190,9 @@ func Decode(r io.Reader, tagValue bool) ([]sbom.Component, error) {
 	}
 	var out []sbom.Component
 	for _, p := range d.Packages {
+		if described[p.PackageSPDXIdentifier] && purlOf[p.PackageSPDXIdentifier] == "" {
+			continue // the document's subject (the scanned target), not a component
+		}
 		c := sbom.Component{Name: p.PackageName, Version: p.PackageVersion, PURL: purlOf[p.PackageSPDXIdentifier], Properties: map[string][]string{}, DependsOn: deps[p.PackageSPDXIdentifier]}
 		for _, line := range strings.Split(p.PackageSourceInfo, "\n") {
 			if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "vigil:") {
