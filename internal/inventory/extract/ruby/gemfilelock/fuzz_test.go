@@ -1,0 +1,29 @@
+package gemfilelock
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.lock")
+	malformed, _ := filepath.Glob("testdata/malformed/*.lock")
+	files = append(files, malformed...)
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pkgs, _ := Parse(bytes.NewReader(b), "Gemfile.lock") // partial results on error
+		for _, p := range pkgs {
+			if p.Name == "" || p.Version == "" || len(p.Locations) != 1 || p.Locations[0].Line == 0 {
+				t.Errorf("bad package %+v", p)
+			}
+		}
+	})
+}
