@@ -1,0 +1,34 @@
+# METADATA
+# title: Container has no CPU limit
+# description: >-
+#   Without resources.limits.cpu the scheduler and kubelet cannot protect the node
+#   and neighbouring pods from this container (noisy neighbour, denial of service).
+# custom:
+#   id: VGL-K8S-019
+#   severity: LOW
+#   input: kubernetes
+#   remediation: Set resources.limits.cpu on the container.
+#   references: ["https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/"]
+#   controls: {}
+package vigil.checks.kubernetes.cpu_limits
+
+import data.vigil.lib.kubernetes as k8s
+import rego.v1
+
+deny contains res if {
+	some ctr in k8s.containers
+	ctr.field != "ephemeralContainers"
+	not has_value(ctr)
+	res := {
+		"msg": sprintf("%s has no resources.limits.cpu", [k8s.container_label(ctr)]),
+		"path": path(ctr),
+	}
+}
+
+has_value(ctr) if ctr.container.resources.limits.cpu != null
+
+path(ctr) := array.concat(ctr.path, ["resources", "limits"]) if {
+	is_object(ctr.container.resources.limits)
+} else := array.concat(ctr.path, ["resources"]) if {
+	is_object(ctr.container.resources)
+} else := ctr.path
