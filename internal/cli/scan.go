@@ -32,6 +32,13 @@ type scanFlags struct {
 	policyDirs     []string
 	template       string
 	vexFiles       []string
+	gitHistory     bool
+	baseline       string
+	helmValues     []string
+	kind           string
+	platform       string
+	insecure       bool
+	noCache        bool
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -64,6 +71,12 @@ Exit codes: 0 passed, 1 findings at or above --fail-on (or --exit-code N),
 			return runScan(cmd, e, &f, target)
 		},
 	}
+	f.register(cmd)
+	cmd.AddCommand(newScanKindCmd(e, scan.KindImage), newScanKindCmd(e, scan.KindRootFS))
+	return cmd
+}
+
+func (f *scanFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.db.register(cmd)
 	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run, comma separated: "+strings.Join(scan.AllScanners, ",")+" (default: all)")
@@ -76,7 +89,39 @@ Exit codes: 0 passed, 1 findings at or above --fail-on (or --exit-code N),
 	fl.StringVar(&f.configFile, "config", "", "config file with the ignore list and gate settings (default: vigil.yaml or .vigil.yaml at the scanned root)")
 	fl.StringArrayVar(&f.policyDirs, "policy", nil, "directory of Rego policies (package vigil: deny and warn rules over the JSON report); repeatable")
 	fl.StringArrayVar(&f.vexFiles, "vex", nil, "VEX document (OpenVEX or CycloneDX VEX): not_affected and fixed statements suppress findings; repeatable")
+	fl.BoolVar(&f.gitHistory, "git-history", false, "also scan the whole git history (every commit reachable from any ref) for secrets")
+	fl.StringVar(&f.baseline, "baseline", "", "secrets baseline: a JSON list of fingerprints or a previous JSON report; known secrets are suppressed")
+	fl.StringArrayVar(&f.helmValues, "helm-values", nil, "values file applied over every Helm chart's defaults; repeatable")
 	fl.StringVar(&f.template, "template", "", "Go template for --format template (TEXT, or @FILE)")
+	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image index (default linux/amd64)")
+	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the image layer cache")
+}
+
+func newScanKindCmd(e *env, kind string) *cobra.Command {
+	f := scanFlags{kind: kind}
+	cmd := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan a container image: registry reference, OCI layout, OCI archive or docker save tarball",
+		Long: `Scan a container image layer by layer: OS packages (dpkg, apk, rpm) and
+language packages installed in it, each attributed to the layer that added
+it, and secrets in every layer (also files a later layer deletes).
+
+REF is a registry reference (registry/repo:tag or @sha256:...), an OCI
+layout directory, an OCI archive or a 'docker save' tarball. Credentials come
+from the Docker config and its credential helpers. Layer results are cached by
+digest in the user cache dir (--no-cache to bypass).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, e, &f, args[0]) },
+	}
+	if kind == scan.KindRootFS {
+		cmd.Use = "rootfs DIR"
+		cmd.Short = "Scan a root filesystem directory (OS and installed language packages)"
+		cmd.Long = `Scan a root filesystem (for example a chroot, a debootstrap, or an unpacked
+image): OS packages from the package databases, language packages installed
+in it, and secrets.`
+	}
+	f.register(cmd)
 	return cmd
 }
 
@@ -118,6 +163,9 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 		Scanners:    splitList(f.scanners),
 		Logger:      log,
 		ToolVersion: Version,
+		Misconfig:   scan.MisconfigOptions{PolicyDirs: f.policyDirs, HelmValues: f.helmValues},
+		Image:       scan.ImageOptions{Kind: f.kind, Platform: f.platform, Insecure: f.insecure, NoCache: f.noCache},
+		Secret:      scan.SecretOptions{GitHistory: f.gitHistory, Baseline: f.baseline},
 		DB: scan.DBOptions{
 			Dir:      dbDir,
 			Offline:  f.db.offline,

@@ -51,6 +51,9 @@ type Options struct {
 	// InventoryOnly lists the packages without matching them (for SBOMs):
 	// the database is not opened.
 	InventoryOnly bool
+	Misconfig     MisconfigOptions
+	Secret        SecretOptions
+	Image         ImageOptions
 }
 
 // Run scans the target.
@@ -85,6 +88,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		Warnings:          []string{},
 	}
 
+	if st, ok, err := resolveSource(opts.Target, opts.Image); err != nil {
+		return nil, err
+	} else if ok {
+		res.Target = Target{Kind: st.Kind, Name: opts.Target}
+		if err := scanSource(ctx, res, st, opts, scanners, log, now); err != nil {
+			return nil, err
+		}
+		sortResult(res)
+		res.Summarise()
+		return res, nil
+	}
 	tgt, err := openTarget(opts.Target)
 	if err != nil {
 		return nil, err
@@ -107,6 +121,30 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				return nil, err
 			}
 		}
+	}
+	if opts.InventoryOnly || tgt.sbom != "" {
+		sortResult(res)
+		res.Summarise()
+		return res, nil
+	}
+	var fsys fs.FS = tgt.fsys
+	repoDir := ""
+	if tgt.files != nil {
+		fsys = singleFile{FS: tgt.fsys, name: tgt.files[0]}
+	} else {
+		repoDir = opts.Target
+	}
+	if slices.Contains(scanners, ScannerMisconfig) {
+		if err := scanMisconfig(ctx, res, fsys, opts.Misconfig, log); err != nil {
+			return nil, err
+		}
+	}
+	if slices.Contains(scanners, ScannerSecret) {
+		if err := scanSecrets(ctx, res, fsys, repoDir, opts.Secret, log); err != nil {
+			return nil, err
+		}
+	} else if opts.Secret.GitHistory {
+		return nil, fmt.Errorf("%w: --git-history needs the secret scanner", ErrInput)
 	}
 	sortResult(res)
 	res.Summarise()
@@ -299,6 +337,31 @@ func sortResult(r *Result) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+	slices.SortStableFunc(r.Misconfigurations, func(a, b Misconfiguration) int {
+		if c := compareLocation(a.Location, b.Location); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CheckID, b.CheckID)
+	})
+	slices.SortStableFunc(r.Secrets, func(a, b Secret) int {
+		if c := compareLocation(a.Location, b.Location); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Commit, b.Commit); c != 0 {
+			return c
+		}
+		return strings.Compare(a.RuleID, b.RuleID)
+	})
+}
+
+func compareLocation(a, b Location) int {
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	if a.Line != b.Line {
+		return a.Line - b.Line
+	}
+	return a.Column - b.Column
 }
 
 func firstLoc(ls []Location) string {
