@@ -16,7 +16,7 @@ go build -o "$work/vigil" "$root/cmd/vigil"
 # Vigil: the real download path, over loopback.
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$shared" >/dev/null 2>&1 & srv=$!
-sleep 1
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/ecosystems.txt" >/dev/null && break; sleep 0.2; done
 "$work/vigil" db update --db-dir "$work/db" --from "http://127.0.0.1:$port/" 2>&1 | tail -3
 
 # OSV-Scanner: its offline cache layout.

@@ -30,7 +30,9 @@ def osv(path):
                 ids = set(g.get("ids", [])) | set(g.get("aliases", []))
                 for i in g.get("ids", []):
                     ids |= recs.get(i, set())
-                finds.setdefault(k, []).append(ids)
+                # A package found in two files is listed twice: one group each.
+                if ids not in finds.setdefault(k, []):
+                    finds[k].append(ids)
     return pkgs, finds
 
 

@@ -15,7 +15,7 @@ trap 'kill $srv 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/vigil" "$root/cmd/vigil"
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$shared" >/dev/null 2>&1 & srv=$!
-sleep 1
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/ecosystems.txt" >/dev/null && break; sleep 0.2; done
 
 echo "## import of ../shared/vulndb/osv over loopback HTTP"
 hyperfine --warmup 0 --runs 5 --prepare "rm -rf $work/db-import" \

@@ -271,7 +271,7 @@ func matchVulns(ctx context.Context, res *Result, pkgs []inventory.Package, dbo 
 	defer db.Close()
 	res.Database = info
 	res.Warnings = append(res.Warnings, warnings...)
-	found, err := match.Find(ctx, pkgs, db)
+	found, err := match.Find(ctx, matchable(pkgs), db)
 	if err != nil {
 		return fmt.Errorf("match: %w", err)
 	}
@@ -279,6 +279,22 @@ func matchVulns(ctx context.Context, res *Result, pkgs []inventory.Package, dbo 
 		res.Vulnerabilities = append(res.Vulnerabilities, fromMatch(f))
 	}
 	return nil
+}
+
+// matchable leaves out packages whose version says nothing about what runs:
+// the Go "stdlib" of a go.mod is its `go` directive, the minimum language
+// version, not the toolchain that builds the module, and matching it gives
+// false positives (OSV-Scanner drops it for the same reason). The package
+// stays in the inventory and SBOMs; a Go binary's stdlib is matched.
+func matchable(pkgs []inventory.Package) []inventory.Package {
+	out := make([]inventory.Package, 0, len(pkgs))
+	for _, p := range pkgs {
+		if p.Ecosystem == "Go" && p.Name == "stdlib" && p.Extractor == "golang/gomod" {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 func fromMatch(f match.Finding) Vulnerability {

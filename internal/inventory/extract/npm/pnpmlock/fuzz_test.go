@@ -1,0 +1,30 @@
+package pnpmlock
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pkgs, err := Parse("pnpm-lock.yaml", bytes.NewReader(b))
+		if err != nil && pkgs != nil {
+			t.Errorf("Parse returned packages and error %v", err)
+		}
+		for _, p := range pkgs {
+			if p.Name == "" || p.Version == "" {
+				t.Errorf("Parse returned incomplete package %+v", p)
+			}
+		}
+	})
+}
