@@ -76,7 +76,7 @@ func resolveSource(target string, o ImageOptions) (source.Target, bool, error) {
 // and secrets in every file of every layer (also files a later layer
 // deletes) when the secret scanner runs.
 func scanSource(ctx context.Context, res *Result, t source.Target, opts Options, scanners []string, log *slog.Logger, now func() time.Time) error {
-	exs := append(list.SourceTree(), list.OSAndInstalled()...)
+	exs := append(list.SourceTree(log), list.OSAndInstalled()...)
 	exs = append(exs, codec.Extractor{})
 	so := source.Options{Extractors: exs, Platform: opts.Image.Platform, Insecure: opts.Image.Insecure, NoCache: opts.Image.NoCache, CacheDir: opts.Image.CacheDir, Logger: log, Now: now}
 

@@ -192,7 +192,7 @@ func openTarget(p string) (*target, error) {
 }
 
 func (t *target) inventory(ctx context.Context, log *slog.Logger) (*inventory.Result, error) {
-	exs := append(list.SourceTree(), codec.Extractor{})
+	exs := append(list.SourceTree(log), codec.Extractor{})
 	if t.files == nil {
 		return inventory.Walk(ctx, t.fsys, inventory.WalkOptions{Extractors: exs, Logger: log})
 	}

@@ -3,6 +3,8 @@
 package list
 
 import (
+	"log/slog"
+
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/dotnet/packageslock"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/golang/gomod"
@@ -21,15 +23,16 @@ import (
 )
 
 // SourceTree returns the extractors for lockfiles and manifests in source
-// trees, in a stable order.
-func SourceTree() []inventory.Extractor {
+// trees, in a stable order. log receives the extractors' notes (skipped
+// unpinned requirements, unresolved Maven versions); nil discards.
+func SourceTree(log *slog.Logger) []inventory.Extractor {
 	return []inventory.Extractor{
 		// --- Go, npm, PyPI (one line per extractor, e.g. packagelock.New()) ---
 		gomod.New(),
 		packagelock.New(),
 		yarnlock.New(),
 		pnpmlock.New(),
-		requirements.New(requirements.Options{}),
+		requirements.New(requirements.Options{Logger: log}),
 		poetrylock.New(),
 		pipfilelock.New(),
 		uvlock.New(),
@@ -37,7 +40,7 @@ func SourceTree() []inventory.Extractor {
 		cargolock.New(),
 		gemfilelock.New(),
 		composerlock.New(),
-		pom.New(pom.Options{}),
+		pom.New(pom.Options{Logger: log}),
 		gradlelockfile.New(),
 		packageslock.New(),
 	}
