@@ -47,7 +47,55 @@ func For(ecosystem, name, version string) string {
 	if typ == packageurl.TypeNPM || typ == packageurl.TypeComposer {
 		ns, name = strings.ToLower(ns), strings.ToLower(name)
 	}
+	if s, ok := fast(typ, ns, name, version); ok {
+		return s
+	}
 	return packageurl.NewPackageURL(typ, ns, name, version, nil, "").ToString()
+}
+
+// fast builds the purl in one allocation when no part needs escaping
+// (the common case: lockfiles hold thousands of plain names), giving the
+// same string as packageurl-go.
+func fast(typ, ns, name, version string) (string, bool) {
+	scoped := strings.HasPrefix(ns, "@")
+	if !plain(strings.TrimPrefix(ns, "@"), true) || !plain(name, false) || !plain(version, false) || name == "" {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(len("pkg:") + len(typ) + len(ns) + len(name) + len(version) + 6)
+	b.WriteString("pkg:")
+	b.WriteString(typ)
+	b.WriteByte('/')
+	if ns != "" {
+		if scoped {
+			b.WriteString("%40")
+			ns = ns[1:]
+		}
+		b.WriteString(ns)
+		b.WriteByte('/')
+	}
+	b.WriteString(name)
+	if version != "" {
+		b.WriteByte('@')
+		b.WriteString(version)
+	}
+	return b.String(), true
+}
+
+// plain reports whether s has only RFC 3986 unreserved characters (and
+// "/" between non-empty segments when slash is true).
+func plain(s string, slash bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~':
+		case c == '/' && slash && i > 0 && i < len(s)-1 && s[i-1] != '/':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizePyPI normalises a Python project name per PEP 503: lower case,

@@ -1,6 +1,10 @@
 package purl
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/package-url/packageurl-go"
+)
 
 func TestFor(t *testing.T) {
 	tests := []struct {
@@ -34,6 +38,27 @@ func TestNormalizePyPI(t *testing.T) {
 	for in, want := range tests {
 		if got := NormalizePyPI(in); got != want {
 			t.Errorf("NormalizePyPI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFastMatchesLibrary checks the fast path against packageurl-go.
+func TestFastMatchesLibrary(t *testing.T) {
+	parts := []string{"", "a", "A.b_c~d-1", "@s", "@", "a/b", "a//b", "/a", "a/", "1.0.0+meta", "1.0.0-rc.1", "x y", "%", "é", "a@b", "a:b", ".", ".."}
+	for _, typ := range []string{"npm", "golang", "pypi", "cargo"} {
+		for _, ns := range parts {
+			for _, name := range parts {
+				for _, v := range parts {
+					got, ok := fast(typ, ns, name, v)
+					if !ok {
+						continue
+					}
+					want := packageurl.NewPackageURL(typ, ns, name, v, nil, "").ToString()
+					if got != want {
+						t.Errorf("fast(%q, %q, %q, %q) = %q, library gives %q", typ, ns, name, v, got, want)
+					}
+				}
+			}
 		}
 	}
 }

@@ -1,0 +1,148 @@
+package source
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// Target kinds.
+const (
+	KindDir           = "dir"            // a directory that is not a root filesystem
+	KindRootFS        = "rootfs"         // a root filesystem directory
+	KindOCILayout     = "oci-layout"     // an OCI image layout directory
+	KindOCIArchive    = "oci-archive"    // a tar of an OCI image layout
+	KindDockerArchive = "docker-archive" // a `docker save` tarball
+	KindRegistry      = "registry"       // a registry reference
+)
+
+// Target is what to scan.
+type Target struct {
+	// Kind is one of the Kind* constants.
+	Kind string
+	// Ref is a path (dir, rootfs, oci-layout, oci-archive, docker-archive)
+	// or an image reference (registry).
+	Ref string
+}
+
+// Detect tells what arg is. An explicit transport prefix wins
+// ("oci:", "oci-archive:", "docker-archive:", "registry:", "docker://",
+// "rootfs:", "dir:"); otherwise an existing path is inspected (a directory
+// with an oci-layout file is a layout; a directory with etc/ and usr/ or a
+// package database is a root filesystem; a tar holding index.json and
+// oci-layout is an OCI archive, one holding manifest.json a docker
+// archive), and anything else that parses as an image reference is a
+// registry reference.
+func Detect(arg string) (Target, error) {
+	for _, p := range []struct{ prefix, kind string }{
+		{"oci-archive:", KindOCIArchive}, {"oci:", KindOCILayout},
+		{"docker-archive:", KindDockerArchive}, {"registry:", KindRegistry},
+		{"docker://", KindRegistry}, {"rootfs:", KindRootFS}, {"dir:", KindDir},
+	} {
+		if rest, ok := strings.CutPrefix(arg, p.prefix); ok {
+			return Target{Kind: p.kind, Ref: rest}, nil
+		}
+	}
+	fi, err := os.Stat(arg)
+	switch {
+	case err == nil && fi.IsDir():
+		return Target{Kind: detectDir(arg), Ref: arg}, nil
+	case err == nil:
+		k, err := detectArchive(arg)
+		if err != nil {
+			return Target{}, fmt.Errorf("detect %q: %w", arg, err)
+		}
+		return Target{Kind: k, Ref: arg}, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return Target{}, fmt.Errorf("detect %q: %w", arg, err)
+	case looksLikePath(arg):
+		return Target{}, fmt.Errorf("detect %q: %w", arg, err)
+	}
+	if _, err := name.ParseReference(arg); err != nil {
+		return Target{}, fmt.Errorf("detect %q: %w", arg, ErrUnknownTarget)
+	}
+	return Target{Kind: KindRegistry, Ref: arg}, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+func detectDir(dir string) string {
+	if exists(filepath.Join(dir, "oci-layout")) && exists(filepath.Join(dir, "index.json")) {
+		return KindOCILayout
+	}
+	for _, db := range []string{"var/lib/dpkg/status", "var/lib/dpkg/status.d", "lib/apk/db/installed",
+		"var/lib/rpm", "usr/lib/sysimage/rpm", "etc/os-release", "usr/lib/os-release"} {
+		if exists(filepath.Join(dir, db)) {
+			return KindRootFS
+		}
+	}
+	if exists(filepath.Join(dir, "etc")) && exists(filepath.Join(dir, "usr")) {
+		return KindRootFS
+	}
+	return KindDir
+}
+
+// detectArchive reads tar headers (not contents) until it knows the kind.
+func detectArchive(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err == nil && (magic[0] == 0x1f && magic[1] == 0x8b || magic == [4]byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		return "", errors.New("compressed archive: decompress it first (docker save | gzip is not read directly)")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	tr := tar.NewReader(f)
+	var hasIndex, hasLayout, hasManifest bool
+	for i := 0; i < 1_000_000; i++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrUnknownTarget, err)
+		}
+		switch cleanName(hdr.Name) {
+		case "index.json":
+			hasIndex = true
+		case "oci-layout":
+			hasLayout = true
+		case "manifest.json":
+			hasManifest = true
+		}
+	}
+	switch {
+	case hasIndex && hasLayout:
+		return KindOCIArchive, nil
+	case hasManifest:
+		return KindDockerArchive, nil
+	}
+	return "", fmt.Errorf("tar without index.json/oci-layout or manifest.json: %w", ErrUnknownTarget)
+}
+
+// cleanName normalises a tar entry name to a root-relative slash path. ok
+// is false when the name climbs out of the root.
+func cleanName(n string) string {
+	s, _ := cleanEntry(n)
+	return s
+}
+
+// looksLikePath is true for arguments that are meant as paths (so a
+// missing file is reported as such, not pulled from Docker Hub).
+func looksLikePath(arg string) bool {
+	return strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") ||
+		strings.HasSuffix(arg, ".tar") || strings.HasSuffix(arg, ".tar.gz") || strings.HasSuffix(arg, ".tgz")
+}
