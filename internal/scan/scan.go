@@ -92,6 +92,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	} else if ok {
 		res.Target = Target{Kind: st.Kind, Name: opts.Target}
+		// Images and root filesystems carry no IaC files of their own;
+		// SBOMs need the inventory only.
+		scanners = slices.DeleteFunc(slices.Clone(scanners), func(s string) bool {
+			return s == ScannerMisconfig || opts.InventoryOnly
+		})
+		res.Scanners = scanners
 		if err := scanSource(ctx, res, st, opts, scanners, log, now); err != nil {
 			return nil, err
 		}
@@ -115,6 +121,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Issues = append(res.Issues, inv.Issues...)
 		if tgt.sbom != "" {
 			res.Target.Kind = "sbom"
+			// An SBOM is an inventory: only the vulnerability scanner applies.
+			res.Scanners = slices.DeleteFunc(slices.Clone(res.Scanners), func(s string) bool { return s != ScannerVuln })
 		}
 		if !opts.InventoryOnly {
 			if err := matchVulns(ctx, res, inv.Packages, opts.DB, log, now); err != nil {
