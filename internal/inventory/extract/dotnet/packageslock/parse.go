@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/internal/jsonpos"
 	"io"
 	"slices"
 	"strings"
@@ -41,15 +42,15 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 	if err != nil {
 		return nil, &inventory.ParseError{Path: path, Err: err}
 	}
-	if line, err := checkDepth(b, MaxDepth); err != nil {
+	if line, err := jsonpos.CheckDepth(b, MaxDepth); err != nil {
 		return nil, &inventory.ParseError{Path: path, Line: line, Err: err}
 	}
-	l := &lines{b: b}
+	l := &jsonpos.Lines{B: b}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	base := 0 // decoder offset before the value being decoded
-	fail := func(err error) error { return jsonError(path, l, dec, base, err) }
+	fail := func(err error) error { return jsonpos.Error(path, l, dec, base, err) }
 	key := func() (string, int, error) {
-		line := l.at(next(b, int(dec.InputOffset())))
+		line := l.At(jsonpos.Next(b, int(dec.InputOffset())))
 		tok, err := dec.Token()
 		if err != nil {
 			return "", line, err
@@ -190,3 +191,6 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 	}
 	return nil
 }
+
+// MaxDepth bounds JSON nesting. packages.lock.json needs about five levels.
+const MaxDepth = 64

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/internal/jsonpos"
 	"io"
 	"slices"
 	"strings"
@@ -42,13 +43,13 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 	if err != nil {
 		return nil, &inventory.ParseError{Path: path, Err: err}
 	}
-	if line, err := checkDepth(b, MaxDepth); err != nil {
+	if line, err := jsonpos.CheckDepth(b, MaxDepth); err != nil {
 		return nil, &inventory.ParseError{Path: path, Line: line, Err: err}
 	}
-	l := &lines{b: b}
+	l := &jsonpos.Lines{B: b}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	base := 0 // decoder offset before the value being decoded
-	fail := func(err error) error { return jsonError(path, l, dec, base, err) }
+	fail := func(err error) error { return jsonpos.Error(path, l, dec, base, err) }
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, fail(err)
 	}
@@ -72,7 +73,7 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 		}
 		for dec.More() {
 			base = int(dec.InputOffset())
-			start := next(b, base)
+			start := jsonpos.Next(b, base)
 			var p lockPackage
 			if err := dec.Decode(&p); err != nil {
 				return nil, fail(err)
@@ -81,7 +82,7 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 			if i := bytes.Index(b[start:dec.InputOffset()], []byte(`"name"`)); i >= 0 {
 				start += i
 			}
-			line := l.at(start)
+			line := l.At(start)
 			if p.Name == "" || p.Version == "" {
 				return nil, &inventory.ParseError{Path: path, Line: line, Err: errors.New("package without name or version")}
 			}
@@ -135,7 +136,7 @@ func ParseManifest(r io.Reader) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkDepth(b, MaxDepth); err != nil {
+	if _, err := jsonpos.CheckDepth(b, MaxDepth); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -184,3 +185,6 @@ func isHex(s string, n int) bool {
 	}
 	return true
 }
+
+// MaxDepth bounds JSON nesting. composer.lock needs about six levels.
+const MaxDepth = 64

@@ -10,7 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
-	"github.com/vigil-sec/vigil/internal/inventory/extract/pypi/internal/tomlguard"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/internal/tomlguard"
 	"github.com/vigil-sec/vigil/internal/inventory/purl"
 )
 

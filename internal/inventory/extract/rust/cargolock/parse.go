@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/internal/tomlguard"
 	"io"
 	"slices"
 	"strings"
@@ -23,9 +24,6 @@ const Ecosystem = "crates.io"
 // times the input in memory, and real lockfiles stay well under 2 MiB.
 const MaxSize = 16 << 20
 
-// MaxDepth bounds the bracket nesting accepted before the TOML decoder runs.
-// Cargo writes at most two levels ("[[package]]" and a dependencies array).
-const MaxDepth = 32
 
 type lockfile struct {
 	Version  int               `toml:"version"`
@@ -61,7 +59,12 @@ func parse(r io.Reader, path string, maxSize int) ([]inventory.Package, error) {
 	if len(b) > maxSize {
 		return nil, &inventory.ParseError{Path: path, Err: fmt.Errorf("%w: over %d bytes", inventory.ErrTooLarge, maxSize)}
 	}
-	if line, err := checkDepth(b); err != nil {
+	if err := tomlguard.Check(b); err != nil {
+		var de *tomlguard.DepthError
+		line := 0
+		if errors.As(err, &de) {
+			line = de.Line
+		}
 		return nil, &inventory.ParseError{Path: path, Line: line, Err: err}
 	}
 	var lf lockfile
@@ -181,29 +184,6 @@ func packageLines(b []byte) []int {
 		}
 	}
 	return lines
-}
-
-// checkDepth rejects input whose bracket nesting exceeds MaxDepth, so the
-// recursive TOML decoder never sees it. Brackets inside strings are counted
-// too, which can only over-estimate.
-func checkDepth(b []byte) (int, error) {
-	depth, line := 0, 1
-	for _, c := range b {
-		switch c {
-		case '\n':
-			line++
-		case '[', '{':
-			depth++
-			if depth > MaxDepth {
-				return line, fmt.Errorf("nesting deeper than %d", MaxDepth)
-			}
-		case ']', '}':
-			if depth > 0 {
-				depth--
-			}
-		}
-	}
-	return 0, nil
 }
 
 func isHex(s string, n int) bool {

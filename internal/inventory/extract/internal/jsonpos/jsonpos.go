@@ -1,4 +1,7 @@
-package packageslock
+// Package jsonpos gives JSON lockfile parsers line numbers: a nesting guard
+// that reports the line, byte offset to line conversion, and decoder errors
+// as *inventory.ParseError with the line of the failure.
+package jsonpos
 
 import (
 	"bytes"
@@ -10,12 +13,9 @@ import (
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
 
-// MaxDepth bounds JSON nesting. packages.lock.json needs about five levels.
-const MaxDepth = 64
-
-// checkDepth returns the line of the first point where JSON nesting
+// CheckDepth returns the line of the first point where JSON nesting
 // exceeds max, skipping strings.
-func checkDepth(b []byte, max int) (int, error) {
+func CheckDepth(b []byte, max int) (int, error) {
 	depth, line, inStr, esc := 0, 1, false, false
 	for _, c := range b {
 		if c == '\n' {
@@ -46,29 +46,30 @@ func checkDepth(b []byte, max int) (int, error) {
 	return 0, nil
 }
 
-// lines converts byte offsets into 1-based line numbers; it is fastest
+// Lines converts byte offsets into 1-based line numbers; it is fastest
 // when offsets grow.
-type lines struct {
-	b         []byte
+type Lines struct {
+	B         []byte
 	off, line int
 }
 
-func (l *lines) at(off int) int {
-	off = min(max(off, 0), len(l.b))
+// At returns the line of byte offset off.
+func (l *Lines) At(off int) int {
+	off = min(max(off, 0), len(l.B))
 	if off < l.off {
 		l.off, l.line = 0, 1
 	}
 	if l.line == 0 {
 		l.line = 1
 	}
-	l.line += bytes.Count(l.b[l.off:off], []byte{'\n'})
+	l.line += bytes.Count(l.B[l.off:off], []byte{'\n'})
 	l.off = off
 	return l.line
 }
 
-// next returns the offset of the first byte at or after off that is not
+// Next returns the offset of the first byte at or after off that is not
 // JSON whitespace or a comma: the start of the next value or key.
-func next(b []byte, off int) int {
+func Next(b []byte, off int) int {
 	for off < len(b) {
 		switch b[off] {
 		case ' ', '\t', '\r', '\n', ',', ':':
@@ -80,10 +81,10 @@ func next(b []byte, off int) int {
 	return off
 }
 
-// jsonError turns a decoding error into a *inventory.ParseError with the
+// Error turns a decoding error into a *inventory.ParseError with the
 // line of the failure. base is the decoder's InputOffset before the
 // value being decoded: type errors are relative to it.
-func jsonError(path string, l *lines, dec *json.Decoder, base int, err error) error {
+func Error(path string, l *Lines, dec *json.Decoder, base int, err error) error {
 	off := int(dec.InputOffset())
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -93,8 +94,8 @@ func jsonError(path string, l *lines, dec *json.Decoder, base int, err error) er
 	case errors.As(err, &te):
 		off = base + int(te.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		off = len(l.b)
+		off = len(l.B)
 		err = io.ErrUnexpectedEOF
 	}
-	return &inventory.ParseError{Path: path, Line: l.at(off), Err: err}
+	return &inventory.ParseError{Path: path, Line: l.At(off), Err: err}
 }
