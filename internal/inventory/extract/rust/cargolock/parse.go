@@ -24,7 +24,6 @@ const Ecosystem = "crates.io"
 // times the input in memory, and real lockfiles stay well under 2 MiB.
 const MaxSize = 16 << 20
 
-
 type lockfile struct {
 	Version  int               `toml:"version"`
 	Packages []lockPackage     `toml:"package"`
