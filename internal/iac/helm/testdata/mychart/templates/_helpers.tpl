@@ -1,0 +1,1 @@
+{{- define "mychart.fullname" -}}{{ .Release.Name }}-{{ .Chart.Name }}{{- end -}}
