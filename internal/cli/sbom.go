@@ -15,11 +15,16 @@ import (
 )
 
 func newSBOMCmd(e *env) *cobra.Command {
-	var format, output string
+	var (
+		format, output, platform string
+		insecure, noCache        bool
+	)
 	cmd := &cobra.Command{
 		Use:   "sbom [TARGET]",
 		Short: "Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3)",
-		Long: `Write an SBOM of TARGET (default: the current directory): every package with
+		Long: `Write an SBOM of TARGET (default: the current directory; also an image
+reference, OCI layout or archive, docker save tarball, or root filesystem):
+every package with
 its purl, licences and hashes where known, the files it came from, and the
 dependency graph where the lockfile gives it. No vulnerability database is
 needed.
@@ -36,7 +41,8 @@ needed.
 			if !slices.Contains(sbom.Formats, format) {
 				return usagef("--format: unknown SBOM format %q (want one of %s)", format, strings.Join(sbom.Formats, ", "))
 			}
-			res, err := scan.Run(cmd.Context(), scan.Options{Target: target, InventoryOnly: true, Logger: e.logger(), ToolVersion: Version})
+			res, err := scan.Run(cmd.Context(), scan.Options{Target: target, InventoryOnly: true, Logger: e.logger(), ToolVersion: Version,
+				Image: scan.ImageOptions{Platform: platform, Insecure: insecure, NoCache: noCache}})
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
@@ -63,5 +69,8 @@ needed.
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", sbom.CycloneDXJSON, "SBOM format: "+strings.Join(sbom.Formats, ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the SBOM to FILE instead of standard output")
+	cmd.Flags().StringVar(&platform, "platform", "", "platform to pick from a multi-platform image index (default linux/amd64)")
+	cmd.Flags().BoolVar(&insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "do not read or write the image layer cache")
 	return cmd
 }
