@@ -95,6 +95,11 @@ func ToPackage(c Component, sbomPath, extractor string) (inventory.Package, bool
 	if pkg.Version == "" {
 		pkg.Version = c.Version
 	}
+	// Vigil's Go extractors write module versions without the "v" (as OSV
+	// ranges do); Syft and Trivy keep it in the purl.
+	if pkg.Ecosystem == "Go" {
+		pkg.Version = strings.TrimPrefix(pkg.Version, "v")
+	}
 	if eco := first(c.Properties[PropEcosystem]); eco != "" {
 		pkg.Ecosystem = eco
 	}
