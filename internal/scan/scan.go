@@ -201,6 +201,11 @@ func openTarget(p string) (*target, error) {
 
 func (t *target) inventory(ctx context.Context, log *slog.Logger) (*inventory.Result, error) {
 	exs := append(list.SourceTree(log), codec.Extractor{})
+	if t.files != nil {
+		// A single file may also be a binary (Go, cargo-auditable Rust) or
+		// an archive (jar) given directly.
+		exs = append(exs, list.OSAndInstalled()...)
+	}
 	if t.files == nil {
 		return inventory.Walk(ctx, t.fsys, inventory.WalkOptions{Extractors: exs, Logger: log})
 	}

@@ -62,6 +62,9 @@ func Packages(bi *buildinfo.BuildInfo, p string) []inventory.Package {
 		if path == "" || version == "" || version == "(devel)" {
 			return
 		}
+		// Without the "v", as go.mod's extractor and OSV's Go ranges write it,
+		// so a module declared by go.mod and built into a binary is one package.
+		version = strings.TrimPrefix(version, "v")
 		out = append(out, inventory.Package{
 			Name:         path,
 			Version:      version,

@@ -68,8 +68,9 @@ func buildBinary(t *testing.T, vcsTag string) string {
 	return out
 }
 
-// goVersionM lists "path version" as `go version -m` prints them: the Go
-// version as stdlib, the main module (when versioned) and each dependency.
+// goVersionM lists "path version" as `go version -m` prints them (versions
+// without the "v"): the Go version as stdlib, the main module (when
+// versioned) and each dependency.
 func goVersionM(t *testing.T, bin string) []string {
 	t.Helper()
 	b, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "version", "-m", bin).Output()
@@ -82,7 +83,7 @@ func goVersionM(t *testing.T, bin string) []string {
 	for _, l := range lines[1:] {
 		f := strings.Fields(l)
 		if len(f) >= 3 && (f[0] == "dep" || (f[0] == "mod" && f[2] != "(devel)")) {
-			out = append(out, f[1]+" "+f[2])
+			out = append(out, f[1]+" "+strings.TrimPrefix(f[2], "v"))
 		}
 	}
 	slices.Sort(out)
@@ -98,10 +99,10 @@ func TestExtractBuiltBinary(t *testing.T) {
 func testBuiltBinary(t *testing.T, tag string) {
 	bin := buildBinary(t, tag)
 	want := goVersionM(t, bin)
-	if !slices.Contains(want, "example.com/dep v1.2.3") {
+	if !slices.Contains(want, "example.com/dep 1.2.3") {
 		t.Fatalf("go version -m = %q, want example.com/dep", want)
 	}
-	if tag != "" && !slices.Contains(want, "example.com/app "+tag) {
+	if tag != "" && !slices.Contains(want, "example.com/app "+strings.TrimPrefix(tag, "v")) {
 		t.Fatalf("go version -m = %q, want the main module at %s", want, tag)
 	}
 	ex := New()
