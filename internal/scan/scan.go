@@ -284,10 +284,16 @@ func matchVulns(ctx context.Context, res *Result, pkgs []inventory.Package, dbo 
 	defer db.Close()
 	res.Database = info
 	res.Warnings = append(res.Warnings, warnings...)
-	found, err := match.Find(ctx, matchable(pkgs), db)
+	cov := newCoverage(db)
+	found, err := match.Find(ctx, matchable(pkgs), cov)
 	if err != nil {
 		return fmt.Errorf("match: %w", err)
 	}
+	counts := map[string]int{}
+	for _, p := range pkgs {
+		counts[p.Ecosystem]++
+	}
+	res.Warnings = append(res.Warnings, cov.warnings(counts)...)
 	for _, f := range found {
 		res.Vulnerabilities = append(res.Vulnerabilities, fromMatch(f))
 	}
