@@ -53,6 +53,9 @@ type Package struct {
 	Licenses []string `json:"licenses,omitempty"`
 	// Hashes maps an algorithm ("sha256", "sha512", "sha1") to a hex digest.
 	Hashes map[string]string `json:"hashes,omitempty"`
+	// Platform is "os/arch" for packages compiled into a binary (Go): an
+	// advisory that only affects other platforms does not apply.
+	Platform string `json:"platform,omitempty"`
 	// DependsOn lists the PURLs (or "name@version" when no PURL) of the
 	// direct dependencies of this package, where the format gives a graph.
 	DependsOn []string `json:"depends_on,omitempty"`

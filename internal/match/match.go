@@ -7,6 +7,7 @@ package match
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -165,6 +166,9 @@ func matchPackage(c *cache, p *inventory.Package, normName, ver string, vulns []
 		for i := range v.Affected {
 			a := &v.Affected[i]
 			if a.Package.Ecosystem != p.Ecosystem || NormalizeName(a.Package.Ecosystem, a.Package.Name) != normName {
+				continue
+			}
+			if p.Platform != "" && !platformApplies(a, p.Platform) {
 				continue
 			}
 			vd := evaluate(c, in, a)
@@ -344,4 +348,31 @@ func lowerFix(x, y fix) bool {
 		return x.raw < y.raw
 	}
 	return c < 0
+}
+
+// platformApplies reports whether an affected entry can apply to a binary
+// built for platform ("os/arch"). Go advisories list the vulnerable
+// packages in ecosystem_specific.imports, each optionally limited to some
+// goos and goarch values (as govulncheck reads them); the entry applies when
+// any import is not excluded. Entries without such data always apply.
+func platformApplies(a *osv.Affected, platform string) bool {
+	if len(a.EcosystemSpecific) == 0 {
+		return true
+	}
+	var es struct {
+		Imports []struct {
+			GOOS   []string `json:"goos"`
+			GOARCH []string `json:"goarch"`
+		} `json:"imports"`
+	}
+	if json.Unmarshal(a.EcosystemSpecific, &es) != nil || len(es.Imports) == 0 {
+		return true
+	}
+	goos, goarch, _ := strings.Cut(platform, "/")
+	for _, imp := range es.Imports {
+		if (len(imp.GOOS) == 0 || slices.Contains(imp.GOOS, goos)) && (len(imp.GOARCH) == 0 || slices.Contains(imp.GOARCH, goarch)) {
+			return true
+		}
+	}
+	return false
 }

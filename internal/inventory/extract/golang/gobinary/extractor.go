@@ -58,6 +58,19 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 // dependencies (after replacement) of bi, as `go version -m` shows them.
 func Packages(bi *buildinfo.BuildInfo, p string) []inventory.Package {
 	var out []inventory.Package
+	var goos, goarch string
+	for _, st := range bi.Settings {
+		switch st.Key {
+		case "GOOS":
+			goos = st.Value
+		case "GOARCH":
+			goarch = st.Value
+		}
+	}
+	platform := ""
+	if goos != "" && goarch != "" {
+		platform = goos + "/" + goarch
+	}
 	add := func(path, version string, rel inventory.Relationship) {
 		if path == "" || version == "" || version == "(devel)" {
 			return
@@ -73,6 +86,7 @@ func Packages(bi *buildinfo.BuildInfo, p string) []inventory.Package {
 			Locations:    []inventory.Location{{Path: p}},
 			Relationship: rel,
 			Extractor:    Name,
+			Platform:     platform,
 		})
 	}
 	if v := StdlibVersion(bi.GoVersion); v != "" {
