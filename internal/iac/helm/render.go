@@ -13,7 +13,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -81,7 +83,7 @@ func Render(ctx context.Context, fsys fs.FS, dir string, values ...map[string]an
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out, err := engine.Render(chrt, rv)
+	out, err := renderBounded(ctx, chrt, rv)
 	if err != nil {
 		return nil, renderError(dir, chrt.Name(), err)
 	}
@@ -190,4 +192,38 @@ func mergeMaps(a, b map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// RenderTimeout bounds the rendering of one chart. Helm's template engine
+// cannot be interrupted, so a hostile template (an endless until loop)
+// would hang the scan; past the timeout (or on cancellation) the chart is
+// reported as unreadable and the scan goes on. The abandoned rendering
+// goroutine ends with the process.
+var RenderTimeout = 30 * time.Second
+
+func renderBounded(ctx context.Context, chrt *chart.Chart, rv chartutil.Values) (map[string]string, error) {
+	type result struct {
+		out map[string]string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: fmt.Errorf("helm panic: %v", r)}
+			}
+		}()
+		out, err := engine.Render(chrt, rv)
+		done <- result{out, err}
+	}()
+	timer := time.NewTimer(RenderTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("rendering did not finish in %s (does a template loop?)", RenderTimeout)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
