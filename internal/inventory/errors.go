@@ -55,3 +55,31 @@ func IssueFromError(path, extractor string, err error) Issue {
 	}
 	return is
 }
+
+// LineErrors collects the errors of a line-oriented file: the first is kept
+// (with its line) and the others counted, since a bad line is skipped and
+// the rest of the file still counts.
+type LineErrors struct {
+	first *ParseError
+	more  int
+}
+
+// Add records one bad line.
+func (b *LineErrors) Add(e *ParseError) {
+	if b.first == nil {
+		b.first = e
+		return
+	}
+	b.more++
+}
+
+// Err returns the first error, noting how many more there were, or nil.
+func (b *LineErrors) Err() error {
+	if b.first == nil {
+		return nil
+	}
+	if b.more > 0 {
+		b.first.Err = fmt.Errorf("%w (and %d more bad lines)", b.first.Err, b.more)
+	}
+	return b.first
+}

@@ -30,7 +30,7 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLength)
 	var pkgs []inventory.Package
-	var bad badLines
+	var bad inventory.LineErrors
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
@@ -41,7 +41,7 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 		coords, confs, ok := strings.Cut(line, "=")
 		parts := strings.Split(coords, ":")
 		if !ok || len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-			bad.add(&inventory.ParseError{Path: path, Line: lineNo, Err: fmt.Errorf("invalid lock entry %q, want group:artifact:version=configurations", trunc(line))})
+			bad.Add(&inventory.ParseError{Path: path, Line: lineNo, Err: fmt.Errorf("invalid lock entry %q, want group:artifact:version=configurations", trunc(line))})
 			continue
 		}
 		name := parts[0] + ":" + parts[1]
@@ -56,41 +56,16 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			bad.add(&inventory.ParseError{Path: path, Line: lineNo + 1, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)})
+			bad.Add(&inventory.ParseError{Path: path, Line: lineNo + 1, Err: fmt.Errorf("line longer than %d bytes", MaxLineLength)})
 		} else {
-			bad.add(&inventory.ParseError{Path: path, Err: err})
+			bad.Add(&inventory.ParseError{Path: path, Err: err})
 		}
 	}
 	if pkgs == nil {
 		pkgs = []inventory.Package{}
 	}
 	inventory.Sort(pkgs)
-	return pkgs, bad.err()
-}
-
-// badLines keeps the first error of a file and counts the others: a bad
-// line is skipped and reported, and the rest of the file still counts.
-type badLines struct {
-	first *inventory.ParseError
-	more  int
-}
-
-func (b *badLines) add(e *inventory.ParseError) {
-	if b.first == nil {
-		b.first = e
-		return
-	}
-	b.more++
-}
-
-func (b *badLines) err() error {
-	if b.first == nil {
-		return nil
-	}
-	if b.more > 0 {
-		b.first.Err = fmt.Errorf("%w (and %d more bad lines)", b.first.Err, b.more)
-	}
-	return b.first
+	return pkgs, bad.Err()
 }
 
 // testOnly reports whether every configuration in a comma-separated list

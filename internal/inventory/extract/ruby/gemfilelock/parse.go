@@ -46,9 +46,9 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 		inSpecs bool
 		cur     *spec
 		lineNo  int
-		bad     badLines
+		bad     inventory.LineErrors
 		perr    = func(format string, a ...any) {
-			bad.add(&inventory.ParseError{Path: path, Line: lineNo, Err: fmt.Errorf(format, a...)})
+			bad.Add(&inventory.ParseError{Path: path, Line: lineNo, Err: fmt.Errorf(format, a...)})
 		}
 	)
 	for sc.Scan() {
@@ -123,7 +123,7 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 		if errors.Is(err, bufio.ErrTooLong) {
 			perr("line longer than %d bytes", MaxLineLength)
 		} else {
-			bad.add(&inventory.ParseError{Path: path, Err: err})
+			bad.Add(&inventory.ParseError{Path: path, Err: err})
 		}
 	}
 
@@ -161,32 +161,7 @@ func Parse(r io.Reader, path string) ([]inventory.Package, error) {
 		pkgs = append(pkgs, p)
 	}
 	inventory.Sort(pkgs)
-	return pkgs, bad.err()
-}
-
-// badLines keeps the first error of a file and counts the others: a bad
-// line is skipped and reported, and the rest of the file still counts.
-type badLines struct {
-	first *inventory.ParseError
-	more  int
-}
-
-func (b *badLines) add(e *inventory.ParseError) {
-	if b.first == nil {
-		b.first = e
-		return
-	}
-	b.more++
-}
-
-func (b *badLines) err() error {
-	if b.first == nil {
-		return nil
-	}
-	if b.more > 0 {
-		b.first.Err = fmt.Errorf("%w (and %d more bad lines)", b.first.Err, b.more)
-	}
-	return b.first
+	return pkgs, bad.Err()
 }
 
 func appendDeps(out, names []string, versions map[string]string) []string {
