@@ -2,16 +2,19 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/vigil-sec/vigil/internal/match"
+	"github.com/vigil-sec/vigil/internal/vulndb"
 	"github.com/vigil-sec/vigil/internal/vulndb/osv"
 )
 
-// coverage wraps the database and notes, for release-qualified ecosystems
+// coverage wraps the database, treats an ecosystem the database does not
+// hold as one without advisories (the scan warns about it once), and notes, for release-qualified ecosystems
 // ("Debian:12", "Alpine:v3.20"), whether any advisory names that release.
 // The database holds a whole archive ("Debian") even when no record covers
 // the scanned release, and a scan that finds nothing there must say so
@@ -28,6 +31,11 @@ func newCoverage(src match.Source) *coverage {
 
 func (c *coverage) Query(ctx context.Context, ecosystem, name string) ([]*osv.Vulnerability, error) {
 	vs, err := c.src.Query(ctx, ecosystem, name)
+	if errors.Is(err, vulndb.ErrNoEcosystem) {
+		// Not downloaded: openDB has already warned that these packages
+		// were not checked; the rest of the scan goes on.
+		return nil, nil
+	}
 	if err != nil || !strings.Contains(ecosystem, ":") {
 		return vs, err
 	}

@@ -59,19 +59,27 @@ func openDB(ctx context.Context, o DBOptions, need []string, log *slog.Logger, n
 			o.OnUpdate(missing, o.Source)
 		}
 		rep, uerr := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: o.Dir, From: o.Source, Ecosystems: missing, Progress: o.Progress, Logger: log})
-		if uerr != nil {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		// An ecosystem the source does not have (or that failed) costs only
+		// its own packages: warn and scan with what there is. Only a source
+		// that gave nothing at all is an error.
+		if rep != nil {
+			for _, e := range rep.Ecosystems {
+				if e.Err != nil {
+					warnings = append(warnings, fmt.Sprintf("could not download advisories for %s: %v", e.Name, e.Err))
+				}
+			}
+		}
+		db, err = vulndb.Open(o.Dir)
+		if err != nil && uerr != nil {
 			src := o.Source
 			if src == "" {
 				src = vulndb.DefaultSource
 			}
 			return nil, nil, nil, fmt.Errorf("download vulnerability database from %s: %w\n(no network? run 'vigil db update --from DIR' with an offline copy, or scan with --offline once a database exists)", src, uerr)
 		}
-		for _, e := range rep.Ecosystems {
-			if e.Err != nil {
-				warnings = append(warnings, fmt.Sprintf("could not download advisories for %s: %v", e.Name, e.Err))
-			}
-		}
-		db, err = vulndb.Open(o.Dir)
 	}
 	if err != nil {
 		if errors.Is(err, vulndb.ErrNoDatabase) {
