@@ -17,9 +17,7 @@ func FuzzExtract(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	{
-		f.Add(b, uint8(0))
-	}
+	f.Add(b, uint8(0))
 	f.Add([]byte("SQLite format 3\x00"), uint8(0))
 	f.Add([]byte("\x00\x06\x15\x61"), uint8(1)) // BerkeleyDB hash magic
 	f.Add([]byte("RpmP"), uint8(2))             // NDB
