@@ -4,16 +4,14 @@
 package packagelock
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/internal/jsonscan"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/npm/internal/sri"
 	"github.com/vigil-sec/vigil/internal/inventory/purl"
 )
@@ -27,42 +25,42 @@ const (
 	MaxSize = 64 << 20
 	// MaxDepth bounds the nesting of lockfile v1 "dependencies".
 	MaxDepth = 200
+	// maxJSONDepth bounds JSON nesting: two levels per v1 dependency
+	// level, and room for the other members.
+	maxJSONDepth = 2*MaxDepth + 16
 )
 
 // entry is one value of the v2/v3 "packages" object, reduced to what
-// extraction needs.
+// extraction needs. Its dependency names are deps[lo:hi] of the parser.
 type entry struct {
-	Name, Version, Integrity string
-	License                  []string
-	Link, Dev                bool
-	// Requires are the names in dependencies, optionalDependencies and
-	// peerDependencies: what the package loads at run time.
-	Requires []string
-	// Declared adds devDependencies: for importers (root, workspaces).
-	Declared []string
+	key, name, version, integrity, license string
+	line                                   int
+	link, dev                              bool
+	lo, hi                                 int32
 }
 
-type keyed struct {
-	key  string
-	line int
-	e    entry
+// dep is a dependency name of an entry. Runtime dependencies
+// (dependencies, optionalDependencies, peerDependencies) are what the
+// package loads; devOnly ones (devDependencies) count only for importers.
+type dep struct {
+	name    string
+	devOnly bool
 }
 
-// parser streams the lockfile with one jsontext.Decoder (a single pass, no
-// intermediate maps), turning decoder offsets into lines in one forward
-// pass over the bytes.
+// parser reads the lockfile in one pass with a jsonscan.Scanner over the
+// file's text: names and versions are substrings of it, so the parse
+// allocates little more than the package list.
 type parser struct {
 	path string
-	b    []byte
-	dec  *jsontext.Decoder
+	src  string
+	s    *jsonscan.Scanner
 	// line bookkeeping: line is the 1-based line at offset off.
 	off, line int
 
-	packages []keyed
-	hasPkgs  bool
-	v1       []inventory.Package
-	scratch  []byte
-	intern   map[string]string
+	entries []entry
+	deps    []dep
+	hasPkgs bool
+	v1      []inventory.Package
 }
 
 // Parse reads a package-lock.json (or hidden lockfile) and returns its
@@ -74,45 +72,48 @@ func Parse(path string, r io.Reader) ([]inventory.Package, error) {
 
 // parse is Parse with a size hint for the read buffer.
 func parse(path string, r io.Reader, size int64) ([]inventory.Package, error) {
-	var buf bytes.Buffer
-	if size > 0 && size <= MaxSize {
-		buf.Grow(int(size) + bytes.MinRead)
-	}
-	_, err := buf.ReadFrom(io.LimitReader(r, MaxSize+1))
-	b := buf.Bytes()
+	src, err := readAll(r, size)
 	if err != nil {
 		return nil, &inventory.ParseError{Path: path, Err: err}
 	}
-	if len(b) > MaxSize {
-		return nil, &inventory.ParseError{Path: path, Err: fmt.Errorf("%w: over %d bytes", inventory.ErrTooLarge, MaxSize)}
-	}
-	p := &parser{
-		path: path, b: b, line: 1, intern: make(map[string]string, 1024),
-		dec: jsontext.NewDecoder(bytes.NewBuffer(b),
-			jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
-	}
+	p := &parser{path: path, src: src, line: 1, s: jsonscan.New(src, maxJSONDepth)}
 	if err := p.parse(); err != nil {
 		return nil, p.wrap(err)
 	}
 	if p.hasPkgs {
-		return inventory.Merge(p.fromPackages()), nil
+		return p.fromPackages(), nil
 	}
 	return inventory.Merge(p.v1), nil
 }
 
+// readAll reads the whole lockfile into one string (no copy after the
+// read), refusing files over MaxSize.
+func readAll(r io.Reader, size int64) (string, error) {
+	var b strings.Builder
+	if size > 0 && size <= MaxSize {
+		b.Grow(int(size))
+	}
+	if _, err := io.Copy(&b, io.LimitReader(r, MaxSize+1)); err != nil {
+		return "", err
+	}
+	if b.Len() > MaxSize {
+		return "", fmt.Errorf("%w: over %d bytes", inventory.ErrTooLarge, MaxSize)
+	}
+	return b.String(), nil
+}
+
 // lineAt returns the line of byte offset off; offsets must not decrease.
-func (p *parser) lineAt(off int64) int {
-	o := int(min(off, int64(len(p.b))))
-	if o > p.off {
-		p.line += bytes.Count(p.b[p.off:o], []byte{'\n'})
-		p.off = o
+func (p *parser) lineAt(off int) int {
+	if off = min(off, len(p.src)); off > p.off {
+		p.line += strings.Count(p.src[p.off:off], "\n")
+		p.off = off
 	}
 	return p.line
 }
 
 // offsetError is an error at a byte offset of the file.
 type offsetError struct {
-	off int64
+	off int
 	err error
 }
 
@@ -120,248 +121,230 @@ func (e *offsetError) Error() string { return e.err.Error() }
 func (e *offsetError) Unwrap() error { return e.err }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return &offsetError{off: p.dec.InputOffset(), err: fmt.Errorf(format, args...)}
+	return &offsetError{off: p.s.Offset(), err: fmt.Errorf(format, args...)}
 }
 
 func (p *parser) wrap(err error) error {
-	var syn *jsontext.SyntacticError
+	var syn *jsonscan.SyntaxError
 	var oe *offsetError
-	off := int64(-1)
+	off := -1
 	switch {
 	case errors.As(err, &oe):
 		off = oe.off
 	case errors.As(err, &syn):
-		off = syn.ByteOffset
-		err = syn.Err
-	}
-	if errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
+		off = syn.Offset
+		if syn.Offset >= len(p.src) {
+			err = io.ErrUnexpectedEOF
+		}
 	}
 	pe := &inventory.ParseError{Path: p.path, Err: err}
 	if off >= 0 {
 		// Errors may point before the last line counted; count afresh.
-		pe.Line = 1 + bytes.Count(p.b[:min(off, int64(len(p.b)))], []byte{'\n'})
+		pe.Line = 1 + strings.Count(p.src[:min(off, len(p.src))], "\n")
 	}
 	return pe
 }
 
-// open reads the '{' that starts an object.
-func (p *parser) open() error {
-	if k := p.dec.PeekKind(); k != '{' {
-		if k == 0 {
-			_, err := p.dec.ReadToken()
-			return err
-		}
-		return p.errorf("want object, got %v", k)
+// object opens an object value, with a typed error for other values.
+func (p *parser) object(what string) (jsonscan.Object, error) {
+	switch k := p.s.Peek(); k {
+	case '{', 0:
+		return p.s.Object()
+	default:
+		return jsonscan.Object{}, p.errorf("%s: want object, got %s", what, kindName(k))
 	}
-	_, err := p.dec.ReadToken()
-	return err
 }
 
-// name reads an object member name (raw, quoted) or, at the end of the
-// object, consumes '}' and returns ok=false.
-func (p *parser) name() (raw jsontext.Value, ok bool, err error) {
-	if p.dec.PeekKind() == '}' {
-		_, err := p.dec.ReadToken()
-		return nil, false, err
+func kindName(k jsonscan.Kind) string {
+	switch k {
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
 	}
-	v, err := p.dec.ReadValue()
-	return v, err == nil, err
-}
-
-// str unquotes a raw JSON string without allocating when it has no escapes.
-func (p *parser) str(v jsontext.Value) string {
-	if len(v) < 2 || v[0] != '"' {
-		return ""
-	}
-	if bytes.IndexByte(v, '\\') < 0 {
-		// Names and versions repeat across entries: intern them (the
-		// map lookup with a converted []byte key does not allocate).
-		raw := v[1 : len(v)-1]
-		if s, ok := p.intern[string(raw)]; ok {
-			return s
-		}
-		s := string(raw)
-		p.intern[s] = s
-		return s
-	}
-	var err error
-	p.scratch, err = jsontext.AppendUnquote(p.scratch[:0], v)
-	if err != nil {
-		return ""
-	}
-	return string(p.scratch)
+	return "object"
 }
 
 // stringValue reads a value that must be a string (or null).
-func (p *parser) stringValue() (string, error) {
-	switch k := p.dec.PeekKind(); k {
+func (p *parser) stringValue(what string) (string, error) {
+	switch k := p.s.Peek(); k {
 	case 'n':
-		return "", p.dec.SkipValue()
-	case '"':
-	case 0:
-		_, err := p.dec.ReadToken()
+		_, err := p.s.Null()
 		return "", err
+	case '"', 0:
+		return p.s.String()
 	default:
-		return "", p.errorf("want string, got %v", k)
+		return "", p.errorf("%s: want string, got %s", what, kindName(k))
 	}
-	v, err := p.dec.ReadValue()
-	return p.str(v), err
 }
 
 func (p *parser) boolValue() (bool, error) {
-	t, err := p.dec.ReadToken()
-	return t.Kind() == 't', err
+	switch p.s.Peek() {
+	case 't', 'f':
+		return p.s.Bool()
+	}
+	// npm writes only booleans here; anything else is not true.
+	return false, p.s.Skip()
 }
 
-// names appends the member names of an object value (skipping values).
-func (p *parser) names(dst []string) ([]string, error) {
-	if p.dec.PeekKind() != '{' {
-		return dst, p.dec.SkipValue()
+// names appends the member names of an object value (skipping values) to
+// the parser's dependency list.
+func (p *parser) names(devOnly bool) error {
+	if p.s.Peek() != '{' {
+		return p.s.Skip()
 	}
-	if err := p.open(); err != nil {
-		return dst, err
+	o, err := p.s.Object()
+	if err != nil {
+		return err
 	}
 	for {
-		k, ok, err := p.name()
+		k, ok, err := o.Next()
 		if err != nil || !ok {
-			return dst, err
+			return err
 		}
-		dst = append(dst, p.str(k))
-		if err := p.dec.SkipValue(); err != nil {
-			return dst, err
+		p.deps = append(p.deps, dep{name: k, devOnly: devOnly})
+		if err := p.s.Skip(); err != nil {
+			return err
 		}
 	}
 }
 
 func (p *parser) parse() error {
-	if err := p.open(); err != nil {
+	o, err := p.object("lockfile")
+	if err != nil {
 		return err
 	}
 	for {
-		k, ok, err := p.name()
+		k, ok, err := o.Next()
 		if err != nil {
 			return err
 		}
 		if !ok {
 			break
 		}
-		switch string(k) {
-		case `"packages"`:
+		switch k {
+		case "packages":
 			p.hasPkgs = true
 			err = p.parsePackages()
-		case `"dependencies"`:
+		case "dependencies":
 			if p.hasPkgs {
 				// v2 repeats the tree for npm 6; "packages" is enough.
-				err = p.dec.SkipValue()
+				err = p.s.Skip()
 			} else {
 				err = p.parseV1(0, "")
 			}
 		default:
-			err = p.dec.SkipValue()
+			err = p.s.Skip()
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if _, err := p.dec.ReadToken(); err != io.EOF {
-		if err == nil {
-			err = p.errorf("data after top-level object")
-		}
-		return err
+	if err := p.s.End(); err != nil {
+		return p.errorf("data after top-level object")
 	}
 	return nil
 }
 
 func (p *parser) parsePackages() error {
-	if err := p.open(); err != nil {
+	o, err := p.object(`"packages"`)
+	if err != nil {
 		return err
 	}
+	if p.entries == nil {
+		// About one package per 400 bytes of a real lockfile.
+		p.entries = make([]entry, 0, len(p.src)/400+1)
+		p.deps = make([]dep, 0, len(p.src)/200+1)
+	}
 	for {
-		k, ok, err := p.name()
+		k, ok, err := o.Next()
 		if err != nil || !ok {
 			return err
 		}
-		kv := keyed{key: p.str(k), line: p.lineAt(p.dec.InputOffset())}
-		if err := p.parseEntry(&kv.e); err != nil {
+		e := entry{key: k, line: p.lineAt(p.s.Offset())}
+		if err := p.parseEntry(&e); err != nil {
 			return err
 		}
-		p.packages = append(p.packages, kv)
+		p.entries = append(p.entries, e)
 	}
 }
 
 func (p *parser) parseEntry(e *entry) error {
-	if err := p.open(); err != nil {
+	o, err := p.object("package " + e.key)
+	if err != nil {
 		return err
 	}
+	e.lo = int32(len(p.deps))
 	for {
-		k, ok, err := p.name()
-		if err != nil || !ok {
+		k, ok, err := o.Next()
+		if err != nil {
 			return err
 		}
-		switch string(k) {
-		case `"name"`:
-			e.Name, err = p.stringValue()
-		case `"version"`:
-			e.Version, err = p.stringValue()
-		case `"integrity"`:
-			e.Integrity, err = p.stringValue()
-		case `"license"`:
-			e.License, err = p.license()
-		case `"link"`:
-			e.Link, err = p.boolValue()
-		case `"dev"`:
-			e.Dev, err = p.boolValue()
-		case `"dependencies"`, `"optionalDependencies"`, `"peerDependencies"`:
-			n := len(e.Requires)
-			e.Requires, err = p.names(e.Requires)
-			e.Declared = append(e.Declared, e.Requires[n:]...)
-		case `"devDependencies"`:
-			e.Declared, err = p.names(e.Declared)
+		if !ok {
+			break
+		}
+		switch k {
+		case "name":
+			e.name, err = p.stringValue(`"name"`)
+		case "version":
+			e.version, err = p.stringValue(`"version"`)
+		case "integrity":
+			e.integrity, err = p.stringValue(`"integrity"`)
+		case "license":
+			e.license, err = p.license()
+		case "link":
+			e.link, err = p.boolValue()
+		case "dev":
+			e.dev, err = p.boolValue()
+		case "dependencies", "optionalDependencies", "peerDependencies":
+			err = p.names(false)
+		case "devDependencies":
+			err = p.names(true)
 		default:
-			err = p.dec.SkipValue()
+			err = p.s.Skip()
 		}
 		if err != nil {
 			return err
 		}
 	}
+	e.hi = int32(len(p.deps))
+	return nil
 }
 
 // license reads "license": "MIT" (or the old {"type": "MIT"} form).
-func (p *parser) license() ([]string, error) {
-	switch p.dec.PeekKind() {
+func (p *parser) license() (string, error) {
+	switch p.s.Peek() {
 	case '"':
-		s, err := p.stringValue()
-		if s == "" {
-			return nil, err
-		}
-		return []string{s}, err
+		return p.s.String()
 	case '{':
-		var out []string
-		if err := p.open(); err != nil {
-			return nil, err
+		o, err := p.s.Object()
+		if err != nil {
+			return "", err
 		}
+		var out string
 		for {
-			k, ok, err := p.name()
+			k, ok, err := o.Next()
 			if err != nil || !ok {
 				return out, err
 			}
-			if string(k) == `"type"` {
-				s, err := p.stringValue()
-				if err != nil {
-					return nil, err
-				}
-				if s != "" {
-					out = []string{s}
+			if k == "type" {
+				if out, err = p.stringValue(`"license.type"`); err != nil {
+					return "", err
 				}
 				continue
 			}
-			if err := p.dec.SkipValue(); err != nil {
-				return nil, err
+			if err := p.s.Skip(); err != nil {
+				return "", err
 			}
 		}
 	}
-	return nil, p.dec.SkipValue()
+	return "", p.s.Skip()
 }
 
 // parseV1 reads a v1 "dependencies" object. parent is "" at the top level.
@@ -369,40 +352,41 @@ func (p *parser) parseV1(depth int, parent string) error {
 	if depth > MaxDepth {
 		return p.errorf("dependencies nested deeper than %d", MaxDepth)
 	}
-	if err := p.open(); err != nil {
+	o, err := p.object(`"dependencies"`)
+	if err != nil {
 		return err
 	}
 	for {
-		k, ok, err := p.name()
+		name, ok, err := o.Next()
 		if err != nil || !ok {
 			return err
 		}
-		name := p.str(k)
-		line := p.lineAt(p.dec.InputOffset())
+		line := p.lineAt(p.s.Offset())
 		var version, integrity string
 		var dev bool
-		if err := p.open(); err != nil {
+		fields, err := p.object("dependency " + name)
+		if err != nil {
 			return err
 		}
 		for {
-			f, ok, err := p.name()
+			f, ok, err := fields.Next()
 			if err != nil {
 				return err
 			}
 			if !ok {
 				break
 			}
-			switch string(f) {
-			case `"version"`:
-				version, err = p.stringValue()
-			case `"integrity"`:
-				integrity, err = p.stringValue()
-			case `"dev"`:
+			switch f {
+			case "version":
+				version, err = p.stringValue(`"version"`)
+			case "integrity":
+				integrity, err = p.stringValue(`"integrity"`)
+			case "dev":
 				dev, err = p.boolValue()
-			case `"dependencies"`:
+			case "dependencies":
 				err = p.parseV1(depth+1, name)
 			default:
-				err = p.dec.SkipValue()
+				err = p.s.Skip()
 			}
 			if err != nil {
 				return err
@@ -461,83 +445,135 @@ func nameFromKey(key string) (name, holder string, ok bool) {
 	return key[i+len(nm):], strings.TrimSuffix(key[:i], "/"), key[i+len(nm):] != ""
 }
 
+// fromPackages turns the "packages" entries into packages, merged by name
+// and version (one package installed at several paths is one package with
+// several locations) and sorted. Locations, licences and dependency lists
+// are carved out of shared backing arrays, with their capacity capped so
+// that appending to one copies it.
 func (p *parser) fromPackages() []inventory.Package {
-	byKey := make(map[string]*entry, len(p.packages))
-	for i := range p.packages {
-		byKey[p.packages[i].key] = &p.packages[i].e
+	byKey := make(map[string]*entry, len(p.entries))
+	for i := range p.entries {
+		byKey[p.entries[i].key] = &p.entries[i]
 	}
 	_, hasRoot := byKey[""]
-	purls := make(map[string]string, len(p.packages))
-	purlOf := func(key string) string {
-		if u, ok := purls[key]; ok {
+	purls := make(map[*entry]string, len(p.entries))
+	purlOf := func(e *entry) string {
+		if u, ok := purls[e]; ok {
 			return u
 		}
-		e := byKey[key]
-		name, _, _ := nameFromKey(key)
-		if e.Name != "" {
-			name = e.Name
+		name, _, _ := nameFromKey(e.key)
+		if e.name != "" {
+			name = e.name
 		}
-		u := purl.For(Ecosystem, name, e.Version)
-		purls[key] = u
+		u := purl.For(Ecosystem, name, e.version)
+		purls[e] = u
 		return u
 	}
 
-	pkgs := make([]inventory.Package, 0, len(p.packages))
+	type nameVersion struct{ name, version string }
+	index := make(map[nameVersion]int, len(p.entries))
+	pkgs := make([]inventory.Package, 0, len(p.entries))
+	locs := make([]inventory.Location, 0, len(p.entries))
+	licenses := make([]string, 0, len(p.entries))
+	dependsOn := make([]string, 0, len(p.deps))
 	var depNames []string
 	var buf []byte
-	for _, kv := range p.packages {
-		e := &kv.e
-		keyName, holder, ok := nameFromKey(kv.key)
-		if !ok || e.Link || e.Version == "" {
+	for i := range p.entries {
+		e := &p.entries[i]
+		keyName, holder, ok := nameFromKey(e.key)
+		if !ok || e.link || e.version == "" {
 			continue
 		}
 		name := keyName
-		if e.Name != "" {
-			name = e.Name // alias: "node_modules/alias" with "name": "real"
+		if e.name != "" {
+			name = e.name // alias: "node_modules/alias" with "name": "real"
 		}
 		rel := inventory.RelTransitive
 		if imp, isImporter := byKey[holder]; isImporter && !strings.Contains(holder+"/", "node_modules/") {
-			if declares(imp, keyName) {
+			if p.declares(imp, keyName) {
 				rel = inventory.RelDirect
 			}
 		} else if holder == "" && !hasRoot {
 			rel = inventory.RelUnknown // hidden lockfile: no root entry
 		}
 
-		depNames = append(depNames[:0], e.Requires...)
-		var dependsOn []string
+		depNames = depNames[:0]
+		for _, d := range p.deps[e.lo:e.hi] {
+			if !d.devOnly {
+				depNames = append(depNames, d.name)
+			}
+		}
+		first := len(dependsOn)
 		if len(depNames) > 0 {
 			slices.Sort(depNames)
 			depNames = slices.Compact(depNames)
 			for _, d := range depNames {
-				if k := resolve(byKey, &buf, kv.key, d); k != "" {
-					dependsOn = append(dependsOn, purlOf(k))
+				if t := resolve(byKey, &buf, e.key, d); t != nil {
+					dependsOn = append(dependsOn, purlOf(t))
 				}
 			}
 		}
+		loc := inventory.Location{Path: p.path, Line: e.line}
 
+		nv := nameVersion{name, e.version}
+		if j, dup := index[nv]; dup {
+			q := &pkgs[j]
+			q.Locations = append(q.Locations, loc)
+			if rel == inventory.RelDirect || q.Relationship == inventory.RelUnknown {
+				q.Relationship = rel
+			}
+			q.Dev = q.Dev && e.dev
+			for _, d := range dependsOn[first:] {
+				if !slices.Contains(q.DependsOn, d) {
+					q.DependsOn = append(q.DependsOn, d)
+				}
+			}
+			dependsOn = dependsOn[:first]
+			continue
+		}
+		index[nv] = len(pkgs)
+		locs = append(locs, loc)
+		var lic []string
+		if e.license != "" {
+			licenses = append(licenses, e.license)
+			lic = licenses[len(licenses)-1 : len(licenses) : len(licenses)]
+		}
+		var deps []string
+		if len(dependsOn) > first {
+			deps = dependsOn[first:len(dependsOn):len(dependsOn)]
+		}
 		pkgs = append(pkgs, inventory.Package{
 			Name:         name,
-			Version:      e.Version,
+			Version:      e.version,
 			Ecosystem:    Ecosystem,
-			PURL:         purlOf(kv.key),
-			Locations:    []inventory.Location{{Path: p.path, Line: kv.line}},
+			PURL:         purlOf(e),
+			Locations:    locs[len(locs)-1 : len(locs) : len(locs)],
 			Relationship: rel,
-			Dev:          e.Dev,
-			Licenses:     e.License,
-			Hashes:       sri.Hashes(e.Integrity),
-			DependsOn:    dependsOn,
+			Dev:          e.dev,
+			Licenses:     lic,
+			Hashes:       sri.Hashes(e.integrity),
+			DependsOn:    deps,
 		})
 	}
+	inventory.Sort(pkgs)
 	return pkgs
 }
 
-func declares(e *entry, name string) bool { return slices.Contains(e.Declared, name) }
+// declares reports whether an importer (the root or a workspace) declares
+// a dependency on name, dev or not.
+func (p *parser) declares(e *entry, name string) bool {
+	for _, d := range p.deps[e.lo:e.hi] {
+		if d.name == name {
+			return true
+		}
+	}
+	return false
+}
 
-// resolve finds the package that node's module resolution loads for name
-// required from the package at key, or "" when it is absent or a link.
+// resolve finds the entry that node's module resolution loads for name
+// required from the package at key, or nil when it is absent or a link.
 // buf is scratch space for candidate keys.
-func resolve(byKey map[string]*entry, buf *[]byte, from, name string) string {
+func resolve(byKey map[string]*entry, buf *[]byte, from, name string) *entry {
 	dir := from
 	for {
 		b := (*buf)[:0]
@@ -547,13 +583,13 @@ func resolve(byKey map[string]*entry, buf *[]byte, from, name string) string {
 		b = append(append(b, "node_modules/"...), name...)
 		*buf = b
 		if e, ok := byKey[string(b)]; ok { // no allocation for the lookup
-			if e.Link || e.Version == "" {
-				return ""
+			if e.link || e.version == "" {
+				return nil
 			}
-			return string(b)
+			return e
 		}
 		if dir == "" {
-			return ""
+			return nil
 		}
 		if i := strings.LastIndex(dir, "/node_modules/"); i >= 0 {
 			dir = dir[:i]
