@@ -89,12 +89,14 @@ func firstPath(p *Package) string {
 // locations by path and line.
 func Sort(pkgs []Package) {
 	for i := range pkgs {
-		slices.SortFunc(pkgs[i].Locations, func(a, b Location) int {
-			if c := cmp.Compare(a.Path, b.Path); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.Line, b.Line)
-		})
+		slices.SortFunc(pkgs[i].Locations, compareLocation)
 	}
 	slices.SortFunc(pkgs, func(a, b Package) int { return Compare(&a, &b) })
+}
+
+func compareLocation(a, b Location) int {
+	if c := cmp.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Line, b.Line)
 }

@@ -104,7 +104,7 @@ func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
 	}
 
 	var mu sync.Mutex
-	var pkgs []Package
+	var found [][]Package
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for _, j := range jobs {
@@ -113,7 +113,7 @@ func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
 				return err
 			}
 			for _, ex := range j.ex {
-				found, err := ExtractFile(gctx, fsys, j.path, j.d, ex, limit)
+				pkgs, err := ExtractFile(gctx, fsys, j.path, j.d, ex, limit)
 				mu.Lock()
 				if err != nil {
 					if ctxErr := gctx.Err(); ctxErr != nil {
@@ -123,7 +123,9 @@ func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
 					log.Warn("skip file", "path", j.path, "extractor", ex.Name(), "err", err)
 					issues = append(issues, IssueFromError(j.path, ex.Name(), err))
 				}
-				pkgs = append(pkgs, found...)
+				if len(pkgs) > 0 {
+					found = append(found, pkgs)
+				}
 				mu.Unlock()
 			}
 			return nil
@@ -144,6 +146,12 @@ func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
 		}
 		return a.Line - b.Line
 	})
+	var pkgs []Package
+	if len(found) == 1 {
+		pkgs = found[0] // no copy: Merge returns it as it is when it is merged already
+	} else {
+		pkgs = slices.Concat(found...)
+	}
 	return &Result{Packages: Merge(pkgs), Issues: issues, Files: len(jobs)}, nil
 }
 
@@ -210,10 +218,15 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // Merge de-duplicates packages by Key, merging their locations, and returns
 // them sorted. A package is direct if any declaration says so.
 func Merge(pkgs []Package) []Package {
-	idx := make(map[string]int, len(pkgs))
+	if sortedUnique(pkgs) {
+		// One extractor's output is merged and sorted already.
+		return pkgs
+	}
+	type key struct{ ecosystem, name, version string }
+	idx := make(map[key]int, len(pkgs))
 	out := make([]Package, 0, len(pkgs))
 	for _, p := range pkgs {
-		k := p.Key()
+		k := key{p.Ecosystem, p.Name, p.Version}
 		if i, ok := idx[k]; ok {
 			q := &out[i]
 			for _, l := range p.Locations {
@@ -237,6 +250,24 @@ func Merge(pkgs []Package) []Package {
 	}
 	Sort(out)
 	return out
+}
+
+// sortedUnique reports whether pkgs are in Sort's order, with sorted
+// locations and no two packages with the same Key: what Merge returns.
+func sortedUnique(pkgs []Package) bool {
+	for i := range pkgs {
+		if !slices.IsSortedFunc(pkgs[i].Locations, compareLocation) {
+			return false
+		}
+		if i == 0 {
+			continue
+		}
+		a, b := &pkgs[i-1], &pkgs[i]
+		if Compare(a, b) >= 0 || a.Ecosystem == b.Ecosystem && a.Name == b.Name && a.Version == b.Version {
+			return false
+		}
+	}
+	return true
 }
 
 // IsNotExist reports whether err means a missing file.

@@ -306,14 +306,20 @@ func matchVulns(ctx context.Context, res *Result, pkgs []inventory.Package, dbo 
 // false positives (OSV-Scanner drops it for the same reason). The package
 // stays in the inventory and SBOMs; a Go binary's stdlib is matched.
 func matchable(pkgs []inventory.Package) []inventory.Package {
+	if !slices.ContainsFunc(pkgs, isGoModStdlib) {
+		return pkgs
+	}
 	out := make([]inventory.Package, 0, len(pkgs))
 	for _, p := range pkgs {
-		if p.Ecosystem == "Go" && p.Name == "stdlib" && p.Extractor == "golang/gomod" {
-			continue
+		if !isGoModStdlib(p) {
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	return out
+}
+
+func isGoModStdlib(p inventory.Package) bool {
+	return p.Ecosystem == "Go" && p.Name == "stdlib" && p.Extractor == "golang/gomod"
 }
 
 func fromMatch(f match.Finding) Vulnerability {

@@ -30,8 +30,42 @@ type DB struct {
 
 	mu     sync.Mutex
 	m      *manifest
-	files  map[string]*bolt.DB // by archive name
+	files  map[string]*reader // by archive name
 	closed bool
+}
+
+// reader is the open file of one archive with one read transaction kept
+// for the life of the DB: a scan makes a query per package, and a
+// transaction per query would cost more than the lookup. The files are
+// never written after import, so the long transaction holds nothing back.
+// A bbolt transaction is not safe for concurrent use: mu guards it.
+type reader struct {
+	mu        sync.Mutex
+	f         *bolt.DB
+	tx        *bolt.Tx
+	idx, recs *bolt.Bucket
+}
+
+func openReader(path string) (*reader, error) {
+	f, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	tx, err := f.Begin(false)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r := &reader{f: f, tx: tx, idx: tx.Bucket(bucketIndex), recs: tx.Bucket(bucketRecords)}
+	if r.idx == nil || r.recs == nil {
+		r.close()
+		return nil, fmt.Errorf("%w: missing bucket", ErrCorrupt)
+	}
+	return r, nil
+}
+
+func (r *reader) close() error {
+	return errors.Join(r.tx.Rollback(), r.f.Close())
 }
 
 // Open opens the database in dir. It returns an error wrapping ErrNoDatabase
@@ -47,7 +81,7 @@ func Open(dir string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
-	return &DB{dir: dir, dec: dec, m: m, files: map[string]*bolt.DB{}}, nil
+	return &DB{dir: dir, dec: dec, m: m, files: map[string]*reader{}}, nil
 }
 
 // Has reports whether the database holds the archive of an ecosystem
@@ -79,13 +113,11 @@ func (db *DB) Query(ctx context.Context, ecosystem, name string) (_ []*osv.Vulne
 		prefixes = append(prefixes, indexPrefix(archive, name))
 	}
 	var out []*osv.Vulnerability
-	err = f.View(func(tx *bolt.Tx) error {
-		idx, recs := tx.Bucket(bucketIndex), tx.Bucket(bucketRecords)
-		if idx == nil || recs == nil {
-			return errors.New("missing bucket")
-		}
+	err = func() error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
 		var ids []string
-		c := idx.Cursor()
+		c := f.idx.Cursor()
 		for _, p := range prefixes {
 			for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
 				ids = append(ids, string(k[len(p):]))
@@ -95,14 +127,14 @@ func (db *DB) Query(ctx context.Context, ecosystem, name string) (_ []*osv.Vulne
 		ids = slices.Compact(ids)
 		out = make([]*osv.Vulnerability, 0, len(ids))
 		for _, id := range ids {
-			v, err := db.decode(recs.Get([]byte(id)))
+			v, err := db.decode(f.recs.Get([]byte(id)))
 			if err != nil {
 				return fmt.Errorf("record %q: %w", id, err)
 			}
 			out = append(out, v)
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, fmt.Errorf("query %s %q: %w", ecosystem, name, err)
 	}
@@ -120,20 +152,12 @@ func (db *DB) Get(ctx context.Context, ecosystem, id string) (_ *osv.Vulnerabili
 	if err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var v *osv.Vulnerability
-	err = f.View(func(tx *bolt.Tx) error {
-		recs := tx.Bucket(bucketRecords)
-		if recs == nil {
-			return errors.New("missing bucket")
-		}
-		val := recs.Get([]byte(id))
-		if val == nil {
-			return nil
-		}
-		var err error
+	if val := f.recs.Get([]byte(id)); val != nil {
 		v, err = db.decode(val)
-		return err
-	})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get %s %q: %w", ecosystem, id, err)
 	}
@@ -166,7 +190,7 @@ func (db *DB) decode(val []byte) (*osv.Vulnerability, error) {
 // file returns the open bbolt file of an archive, opening it read-only on
 // first use. If an update replaced and removed the file since Open, the
 // manifest is read again and the new file is used.
-func (db *DB) file(archive string) (*bolt.DB, error) {
+func (db *DB) file(archive string) (*reader, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.closed {
@@ -181,7 +205,7 @@ func (db *DB) file(archive string) (*bolt.DB, error) {
 			return nil, fmt.Errorf("%w: %q (run a database update with this ecosystem)", ErrNoEcosystem, archive)
 		}
 		path := filepath.Join(db.dir, e.File)
-		f, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+		f, err := openReader(path)
 		if err == nil {
 			db.files[archive] = f
 			return f, nil
@@ -263,7 +287,7 @@ func (db *DB) Close() error {
 	db.closed = true
 	var errs []error
 	for _, f := range db.files {
-		errs = append(errs, f.Close())
+		errs = append(errs, f.close())
 	}
 	db.files = nil
 	db.dec.Close()
