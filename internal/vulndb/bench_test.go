@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
 )
 
 // BenchmarkImportSharedCorpus imports all of ../shared/vulndb/osv (25k
