@@ -11,7 +11,7 @@ osv=${OSV_SCANNER:-$(command -v osv-scanner || echo /work/peers/bin/osv-scanner)
 work=$(mktemp -d)
 trap 'kill $srv 2>/dev/null || true; rm -rf "$work"' EXIT
 
-go build -o "$work/vigil" "$root/cmd/vigil"
+CGO_ENABLED=0 go build -o "$work/vigil" "$root/cmd/vigil"  # the release build: static
 
 # Vigil: the real download path, over loopback.
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')

@@ -12,7 +12,7 @@ osv=${OSV_SCANNER:-$(command -v osv-scanner || echo /work/peers/bin/osv-scanner)
 work=$(mktemp -d)
 trap 'kill $srv 2>/dev/null || true; rm -rf "$work"' EXIT
 
-go build -o "$work/vigil" "$root/cmd/vigil"
+CGO_ENABLED=0 go build -o "$work/vigil" "$root/cmd/vigil"  # the release build: static
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$shared" >/dev/null 2>&1 & srv=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/ecosystems.txt" >/dev/null && break; sleep 0.2; done
