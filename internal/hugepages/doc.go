@@ -10,6 +10,7 @@
 // dependencies beyond the standard library and so runs before the heavy
 // initialisation of the libraries Vigil links (OPA, Helm, Kubernetes).
 //
-// Import it for its side effect from package main only. GODEBUG=disablethp=1
+// Where the mode is always or never it does nothing. Import it for its
+// side effect from package main only. GODEBUG=disablethp=1
 // (Go's own switch for huge pages) or VIGIL_HUGEPAGES=0 turns it off.
 package hugepages

@@ -27,8 +27,11 @@ const (
 // advised is the heap range given the advice (for tests); zero when none.
 var advised [2]uintptr
 
+// thpSetting is the system's transparent huge page mode.
+const thpSetting = "/sys/kernel/mm/transparent_hugepage/enabled"
+
 func init() {
-	if Disabled() {
+	if Disabled() || !leftToProgram(thpSetting) {
 		return
 	}
 	block := make([]byte, reserveBytes)
@@ -48,6 +51,15 @@ func init() {
 	// (Without this it would be freed only by the second GC from now, and
 	// the heap would grow into new, unadvised mappings meanwhile.)
 	runtime.GC()
+}
+
+// leftToProgram reports whether the system's mode (a sysfs file such as
+// "always [madvise] never") is madvise: with always the heap has huge pages
+// already, with never the advice does nothing, and in both cases the work
+// here would be wasted.
+func leftToProgram(setting string) bool {
+	b, err := os.ReadFile(setting)
+	return err == nil && strings.Contains(string(b), "[madvise]")
 }
 
 // Disabled reports whether the environment turns the advice off.

@@ -14,8 +14,8 @@ import (
 // TestHeapAdvised checks in /proc/self/smaps that the heap mapping holding
 // a fresh allocation carries the huge-page advice ("hg" in VmFlags).
 func TestHeapAdvised(t *testing.T) {
-	if Disabled() {
-		t.Skip("turned off by the environment")
+	if Disabled() || !leftToProgram(thpSetting) {
+		t.Skip("turned off by the environment, or the system's mode is not madvise")
 	}
 	if advised == [2]uintptr{} {
 		t.Fatal("init gave no advice")
@@ -78,5 +78,25 @@ func TestDisabled(t *testing.T) {
 	t.Setenv("VIGIL_HUGEPAGES", "0")
 	if !Disabled() {
 		t.Error("VIGIL_HUGEPAGES=0: Disabled() = false")
+	}
+}
+
+func TestLeftToProgram(t *testing.T) {
+	dir := t.TempDir()
+	for content, want := range map[string]bool{
+		"always [madvise] never\n": true,
+		"[always] madvise never\n": false,
+		"always madvise [never]\n": false,
+	} {
+		p := dir + "/enabled"
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := leftToProgram(p); got != want {
+			t.Errorf("leftToProgram(%q) = %v, want %v", content, got, want)
+		}
+	}
+	if leftToProgram(dir + "/missing") {
+		t.Error("leftToProgram of a missing file = true")
 	}
 }
