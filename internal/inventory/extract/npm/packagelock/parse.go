@@ -489,7 +489,7 @@ func (p *parser) fromPackages() []inventory.Package {
 			name = e.name // alias: "node_modules/alias" with "name": "real"
 		}
 		rel := inventory.RelTransitive
-		if imp, isImporter := byKey[holder]; isImporter && !strings.Contains(holder+"/", "node_modules/") {
+		if imp, isImporter := byKey[holder]; isImporter && !inNodeModules(holder) {
 			if p.declares(imp, keyName) {
 				rel = inventory.RelDirect
 			}
@@ -557,6 +557,12 @@ func (p *parser) fromPackages() []inventory.Package {
 	}
 	inventory.Sort(pkgs)
 	return pkgs
+}
+
+// inNodeModules reports whether a package key is inside a node_modules
+// directory (or is one): such a package is not an importer.
+func inNodeModules(key string) bool {
+	return strings.Contains(key, "node_modules/") || strings.HasSuffix(key, "node_modules")
 }
 
 // declares reports whether an importer (the root or a workspace) declares
