@@ -86,7 +86,11 @@ func TestEmbeddedMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New with embedded checks: %v", err)
 	}
-	for _, c := range s.Checks() {
+	compiled, err := s.Checks()
+	if err != nil {
+		t.Fatalf("compile embedded checks: %v", err)
+	}
+	for _, c := range compiled {
 		if !strings.Contains(strings.Join(kindsOf(), ","), string(c.Input)) {
 			t.Errorf("%s: unknown input %q", c.ID, c.Input)
 		}

@@ -89,23 +89,32 @@ type Result struct {
 
 // Scanner holds the compiled checks. It is safe for concurrent use.
 type Scanner struct {
-	engine     *policy.Engine
+	// engine compiles the checks on first use: most scanned trees hold no
+	// infrastructure as code, and compiling 133 checks costs more than a
+	// whole lockfile scan (60 ms).
+	engine     func() (*policy.Engine, error)
 	log        *slog.Logger
 	helmValues []map[string]any
 	parallel   int
 }
 
-// New loads and compiles the built-in and user checks once.
+// New prepares the built-in and user checks. They are compiled once, when
+// the first file needs them; user checks (opts.PolicyDirs) are compiled
+// here, so that a mistake in them is reported at once.
 func New(ctx context.Context, opts Options) (*Scanner, error) {
 	builtin := opts.Builtin
 	if builtin == nil {
 		builtin = checks.FS
 	}
-	eng, err := policy.New(ctx, policy.Options{Builtin: builtin, Dirs: opts.PolicyDirs, Disabled: opts.Disabled})
-	if err != nil {
-		return nil, err
+	compile := sync.OnceValues(func() (*policy.Engine, error) {
+		return policy.New(context.WithoutCancel(ctx), policy.Options{Builtin: builtin, Dirs: opts.PolicyDirs, Disabled: opts.Disabled})
+	})
+	if len(opts.PolicyDirs) > 0 {
+		if _, err := compile(); err != nil {
+			return nil, err
+		}
 	}
-	s := &Scanner{engine: eng, log: opts.Logger, parallel: opts.Parallelism}
+	s := &Scanner{engine: compile, log: opts.Logger, parallel: opts.Parallelism}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -124,8 +133,14 @@ func New(ctx context.Context, opts Options) (*Scanner, error) {
 }
 
 // Checks returns the metadata of the scanner's checks (built in and user),
-// sorted by id.
-func (s *Scanner) Checks() []CheckMeta { return s.engine.Checks() }
+// sorted by id, compiling them if no scan has yet.
+func (s *Scanner) Checks() ([]CheckMeta, error) {
+	eng, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	return eng.Checks(), nil
+}
 
 var builtinChecks = sync.OnceValues(func() ([]CheckMeta, error) {
 	mods, err := policy.LoadFS(checks.FS, false, false, func(p string) string { return p })

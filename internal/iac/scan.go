@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/iac/dockerfile"
 	"github.com/vigil-sec/vigil/internal/iac/helm"
 	"github.com/vigil-sec/vigil/internal/iac/input"
+	"github.com/vigil-sec/vigil/internal/iac/policy"
 	"github.com/vigil-sec/vigil/internal/iac/kubernetes"
 	"github.com/vigil-sec/vigil/internal/iac/terraform"
 )
@@ -51,6 +52,7 @@ func (s *Scanner) ScanFS(ctx context.Context, fsys fs.FS) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+
 	var (
 		mu  sync.Mutex
 		res = Result{Errors: walkErrs}
@@ -101,7 +103,8 @@ func (s *Scanner) ScanFS(ctx context.Context, fsys fs.FS) (Result, error) {
 	return res, nil
 }
 
-// scanUnit loads and evaluates one unit. Only cancellation is an error.
+// scanUnit loads and evaluates one unit. Only cancellation and checks that
+// do not compile are errors.
 func (s *Scanner) scanUnit(ctx context.Context, fsys fs.FS, u unit) ([]Finding, []FileError, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -116,8 +119,17 @@ func (s *Scanner) scanUnit(ctx context.Context, fsys fs.FS, u unit) ([]Finding, 
 		}
 		errs = append(errs, s.fileErrors(u.path, err)...)
 	}
+	if len(docs) == 0 {
+		return nil, errs, nil
+	}
+	// The first document compiles the checks; a tree whose JSON and YAML
+	// files are no infrastructure as code never does.
+	eng, err := s.engine()
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile checks: %w", err)
+	}
 	for i := range docs {
-		f, err := s.evaluate(ctx, &docs[i])
+		f, err := evaluate(ctx, eng, &docs[i])
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
@@ -273,8 +285,8 @@ func (s *Scanner) load(ctx context.Context, fsys fs.FS, u unit) ([]input.Documen
 }
 
 // evaluate runs the checks on one document and maps results to findings.
-func (s *Scanner) evaluate(ctx context.Context, doc *input.Document) ([]Finding, error) {
-	results, err := s.engine.Eval(ctx, doc.Kind, doc.Value)
+func evaluate(ctx context.Context, eng *policy.Engine, doc *input.Document) ([]Finding, error) {
+	results, err := eng.Eval(ctx, doc.Kind, doc.Value)
 	out := make([]Finding, 0, len(results))
 	for _, r := range results {
 		c := r.Check

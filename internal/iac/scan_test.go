@@ -185,7 +185,11 @@ deny contains {"msg": "service", "path": ["spec", "type"]} if input.kind == "Ser
 		t.Errorf("severity = %q", res.Findings[0].Severity)
 	}
 	var ids []string
-	for _, c := range s.Checks() {
+	compiled, err := s.Checks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range compiled {
 		ids = append(ids, c.ID)
 	}
 	if diff := cmp.Diff([]string{"USR-001", "VGL-TEST-001", "VGL-TEST-002", "VGL-TEST-003"}, ids); diff != "" {
