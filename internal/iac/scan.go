@@ -18,8 +18,8 @@ import (
 	"github.com/vigil-sec/vigil/internal/iac/dockerfile"
 	"github.com/vigil-sec/vigil/internal/iac/helm"
 	"github.com/vigil-sec/vigil/internal/iac/input"
-	"github.com/vigil-sec/vigil/internal/iac/policy"
 	"github.com/vigil-sec/vigil/internal/iac/kubernetes"
+	"github.com/vigil-sec/vigil/internal/iac/policy"
 	"github.com/vigil-sec/vigil/internal/iac/terraform"
 )
 
