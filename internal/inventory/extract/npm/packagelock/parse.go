@@ -415,15 +415,15 @@ func (p *parser) parseV1(depth int, parent string) error {
 
 // resolveV1 turns a v1 entry's name and version into the package's name
 // and version: "npm:real@1.0.0" aliases name the real package, and local
-// ("file:", "link:") versions are not packages.
+// ("file:", "link:") versions and entries without a name are not packages.
 func resolveV1(name, version string) (string, string, bool) {
 	switch {
-	case version == "", strings.HasPrefix(version, "file:"), strings.HasPrefix(version, "link:"):
+	case name == "", version == "", strings.HasPrefix(version, "file:"), strings.HasPrefix(version, "link:"):
 		return "", "", false
 	case strings.HasPrefix(version, "npm:"):
 		spec := version[len("npm:"):]
 		i := strings.LastIndexByte(spec, '@')
-		if i <= 0 {
+		if i <= 0 || i == len(spec)-1 {
 			return "", "", false
 		}
 		return spec[:i], spec[i+1:], true
