@@ -1,14 +1,10 @@
 package pnpmlock
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
 func loc(path string, line int) []inventory.Location {
@@ -23,15 +19,11 @@ const (
 
 func TestExtract(t *testing.T) {
 	sha1 := map[string]string{"sha1": sha1Hex}
-	tests := []struct {
-		name string
-		path string
-		want []inventory.Package
-	}{
+	testutil.CheckExtract(t, New(), "npm", []testutil.ExtractCase{
 		{
-			name: "v5: slash keys, peer suffix, dev, git kept, file skipped",
-			path: "v5.yaml",
-			want: []inventory.Package{
+			Name: "v5: slash keys, peer suffix, dev, git kept, file skipped",
+			Path: "v5.yaml",
+			Want: []inventory.Package{
 				{Name: "@babel/core", Version: "7.12.3", PURL: "pkg:npm/%40babel/core@7.12.3", Locations: loc("v5.yaml", 15),
 					Relationship: direct, Dev: true, Hashes: sha1, DependsOn: []string{"pkg:npm/js-tokens@4.0.0"}},
 				{Name: "from-git", Version: "1.0.0", PURL: "pkg:npm/from-git@1.0.0", Locations: loc("v5.yaml", 33), Relationship: transitive},
@@ -43,9 +35,9 @@ func TestExtract(t *testing.T) {
 			},
 		},
 		{
-			name: "v6: importers, alias, workspace link skipped",
-			path: "v6.yaml",
-			want: []inventory.Package{
+			Name: "v6: importers, alias, workspace link skipped",
+			Path: "v6.yaml",
+			Want: []inventory.Package{
 				{Name: "@scope/x", Version: "1.0.1", PURL: "pkg:npm/%40scope/x@1.0.1", Locations: loc("v6.yaml", 29), Relationship: direct, Hashes: sha1},
 				{Name: "left-pad", Version: "1.3.0", PURL: "pkg:npm/left-pad@1.3.0", Locations: loc("v6.yaml", 33), Relationship: direct},
 				{Name: "react", Version: "17.0.2", PURL: "pkg:npm/react@17.0.2", Locations: loc("v6.yaml", 45), Relationship: transitive},
@@ -54,60 +46,29 @@ func TestExtract(t *testing.T) {
 			},
 		},
 		{
-			name: "v9: packages plus snapshots",
-			path: "v9.yaml",
-			want: []inventory.Package{
+			Name: "v9: packages plus snapshots",
+			Path: "v9.yaml",
+			Want: []inventory.Package{
 				{Name: "@babel/core", Version: "7.12.3", PURL: "pkg:npm/%40babel/core@7.12.3", Locations: loc("v9.yaml", 21), Relationship: direct, Hashes: sha1},
 				{Name: "react", Version: "17.0.2", PURL: "pkg:npm/react@17.0.2", Locations: loc("v9.yaml", 30), Relationship: transitive},
 				{Name: "react-dom", Version: "17.0.2", PURL: "pkg:npm/react-dom@17.0.2", Locations: loc("v9.yaml", 25), Relationship: direct,
 					DependsOn: []string{"pkg:npm/react@17.0.2"}},
 			},
 		},
-	}
-	fsys := os.DirFS("testdata")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := extract(t, fsys, tt.path)
-			if err != nil {
-				t.Fatalf("Extract(%q): %v", tt.path, err)
-			}
-			for i := range tt.want {
-				tt.want[i].Ecosystem, tt.want[i].Extractor = "npm", Name
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract(%q) mismatch (-want +got):\n%s", tt.path, diff)
-			}
-		})
-	}
+	})
 }
 
 func TestExtractMalformed(t *testing.T) {
-	tests := []struct {
-		path     string
-		wantLine int
-	}{
-		{"malformed/unclosed.yaml", 3},
-		{"malformed/list.yaml", 1},
-	}
-	fsys := os.DirFS("testdata")
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			_, err := extract(t, fsys, tt.path)
-			var pe *inventory.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Extract(%q) error = %v, want *ParseError", tt.path, err)
-			}
-			if pe.Path != tt.path || pe.Line != tt.wantLine {
-				t.Errorf("Extract(%q) error %q at line %d, want line %d", tt.path, err, pe.Line, tt.wantLine)
-			}
-		})
-	}
+	testutil.CheckParseErrorLines(t, New(), map[string]int{
+		"malformed/unclosed.yaml": 3,
+		"malformed/list.yaml":     1,
+	})
 }
 
 // An alias bomb must not be expanded: aliases are not followed, so the
 // aliased entry is read from its key alone.
 func TestAliasBomb(t *testing.T) {
-	pkgs, err := extract(t, os.DirFS("testdata"), "malformed/alias-bomb.yaml")
+	pkgs, err := testutil.ExtractTestdata(t, New(), "malformed/alias-bomb.yaml")
 	if err != nil || len(pkgs) != 1 || pkgs[0].Name != "x" || pkgs[0].Version != "1.0.0" {
 		t.Errorf("Extract(alias bomb) = %+v, %v; want x@1.0.0", pkgs, err)
 	}
@@ -150,9 +111,4 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%q) = %v, want %v", path, got, want)
 		}
 	}
-}
-
-func extract(t *testing.T, fsys fs.FS, path string) ([]inventory.Package, error) {
-	t.Helper()
-	return inventory.ExtractFile(t.Context(), fsys, path, nil, New(), inventory.DefaultMaxFileSize)
 }

@@ -2,14 +2,11 @@ package yarnlock
 
 import (
 	"errors"
-	"io/fs"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
 func loc(path string, lines ...int) []inventory.Location {
@@ -22,15 +19,11 @@ func loc(path string, lines ...int) []inventory.Location {
 
 func TestExtract(t *testing.T) {
 	const v1, v2 = "v1-classic.lock", "v2-berry.lock"
-	tests := []struct {
-		name string
-		path string
-		want []inventory.Package
-	}{
+	testutil.CheckExtract(t, New(), "npm", []testutil.ExtractCase{
 		{
-			name: "classic: scoped, alias, file: skipped, integrity, edges",
-			path: v1,
-			want: []inventory.Package{
+			Name: "classic: scoped, alias, file: skipped, integrity, edges",
+			Path: v1,
+			Want: []inventory.Package{
 				{Name: "@babel/code-frame", Version: "7.12.13", PURL: "pkg:npm/%40babel/code-frame@7.12.13", Locations: loc(v1, 5),
 					Hashes:    map[string]string{"sha1": "000102030405060708090a0b0c0d0e0f10111213"},
 					DependsOn: []string{"pkg:npm/%40babel/highlight@7.13.10"}},
@@ -41,9 +34,9 @@ func TestExtract(t *testing.T) {
 			},
 		},
 		{
-			name: "berry: metadata, patch merged, workspaces skipped",
-			path: v2,
-			want: []inventory.Package{
+			Name: "berry: metadata, patch merged, workspaces skipped",
+			Path: v2,
+			Want: []inventory.Package{
 				{Name: "@babel/code-frame", Version: "7.12.13", PURL: "pkg:npm/%40babel/code-frame@7.12.13", Locations: loc(v2, 8),
 					DependsOn: []string{"pkg:npm/%40babel/highlight@7.13.10"}},
 				{Name: "@babel/highlight", Version: "7.13.10", PURL: "pkg:npm/%40babel/highlight@7.13.10", Locations: loc(v2, 17),
@@ -53,45 +46,14 @@ func TestExtract(t *testing.T) {
 				{Name: "resolve", Version: "1.22.8", PURL: "pkg:npm/resolve@1.22.8", Locations: loc(v2, 31, 37)},
 			},
 		},
-	}
-	fsys := os.DirFS("testdata")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := extract(t, fsys, tt.path)
-			if err != nil {
-				t.Fatalf("Extract(%q): %v", tt.path, err)
-			}
-			for i := range tt.want {
-				tt.want[i].Ecosystem, tt.want[i].Extractor = "npm", Name
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Extract(%q) mismatch (-want +got):\n%s", tt.path, diff)
-			}
-		})
-	}
+	})
 }
 
 func TestExtractMalformed(t *testing.T) {
-	tests := []struct {
-		path     string
-		wantLine int
-	}{
-		{"malformed/orphan-field.lock", 1},
-		{"malformed/bad-header.lock", 3},
-	}
-	fsys := os.DirFS("testdata")
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			_, err := extract(t, fsys, tt.path)
-			var pe *inventory.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Extract(%q) error = %v, want *ParseError", tt.path, err)
-			}
-			if pe.Path != tt.path || pe.Line != tt.wantLine {
-				t.Errorf("Extract(%q) error %q at line %d, want line %d", tt.path, err, pe.Line, tt.wantLine)
-			}
-		})
-	}
+	testutil.CheckParseErrorLines(t, New(), map[string]int{
+		"malformed/orphan-field.lock": 1,
+		"malformed/bad-header.lock":   3,
+	})
 }
 
 func TestParseLongLine(t *testing.T) {
@@ -117,9 +79,4 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%q) = %v, want %v", path, got, want)
 		}
 	}
-}
-
-func extract(t *testing.T, fsys fs.FS, path string) ([]inventory.Package, error) {
-	t.Helper()
-	return inventory.ExtractFile(t.Context(), fsys, path, nil, New(), inventory.DefaultMaxFileSize)
 }

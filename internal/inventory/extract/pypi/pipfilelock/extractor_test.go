@@ -1,14 +1,10 @@
 package pipfilelock
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
 func TestExtract(t *testing.T) {
@@ -19,39 +15,15 @@ func TestExtract(t *testing.T) {
 		{Name: "pytest", Version: "7.4.3", PURL: "pkg:pypi/pytest@7.4.3", Locations: loc(27), Dev: true},
 		{Name: "six", Version: "1.16.0", PURL: "pkg:pypi/six@1.16.0", Locations: []inventory.Location{{Path: p, Line: 22}, {Path: p, Line: 30}}},
 	}
-	for i := range want {
-		want[i].Ecosystem, want[i].Extractor = "PyPI", Name
-	}
-	got, err := extract(t, os.DirFS("testdata"), p)
-	if err != nil {
-		t.Fatalf("Extract: %v", err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Extract mismatch (-want +got):\n%s", diff)
-	}
+	testutil.CheckExtract(t, New(), "PyPI", []testutil.ExtractCase{{Name: p, Path: p, Want: want}})
 }
 
 func TestExtractMalformed(t *testing.T) {
-	tests := []struct {
-		path     string
-		wantLine int
-	}{
-		{"malformed/truncated.lock", 2},
-		{"malformed/not-object.lock", 1},
-		{"malformed/deep.lock", 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			_, err := extract(t, os.DirFS("testdata"), tt.path)
-			var pe *inventory.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Extract(%q) error = %v, want *ParseError", tt.path, err)
-			}
-			if pe.Path != tt.path || pe.Line != tt.wantLine {
-				t.Errorf("Extract(%q) error %q at line %d, want line %d", tt.path, err, pe.Line, tt.wantLine)
-			}
-		})
-	}
+	testutil.CheckParseErrorLines(t, New(), map[string]int{
+		"malformed/truncated.lock":  2,
+		"malformed/not-object.lock": 1,
+		"malformed/deep.lock":       1,
+	})
 }
 
 func TestMatch(t *testing.T) {
@@ -61,9 +33,4 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%q) = %v, want %v", p, got, want)
 		}
 	}
-}
-
-func extract(t *testing.T, fsys fs.FS, path string) ([]inventory.Package, error) {
-	t.Helper()
-	return inventory.ExtractFile(t.Context(), fsys, path, nil, New(), inventory.DefaultMaxFileSize)
 }
