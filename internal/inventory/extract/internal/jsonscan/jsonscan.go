@@ -19,6 +19,25 @@ import (
 // number), 't', 'f', 'n', or 0 at the end of the input.
 type Kind byte
 
+// String names the kind of value for error messages ("end of input" for 0).
+func (k Kind) String() string {
+	switch k {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "end of input"
+}
+
 // SyntaxError is input that is not JSON, at a byte offset.
 type SyntaxError struct {
 	Offset int

@@ -151,24 +151,8 @@ func (p *parser) object(what string) (jsonscan.Object, error) {
 	case '{', 0:
 		return p.s.Object()
 	default:
-		return jsonscan.Object{}, p.errorf("%s: want object, got %s", what, kindName(k))
+		return jsonscan.Object{}, p.errorf("%s: want object, got %s", what, k)
 	}
-}
-
-func kindName(k jsonscan.Kind) string {
-	switch k {
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case '0':
-		return "number"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "object"
 }
 
 // stringValue reads a value that must be a string (or null).
@@ -180,7 +164,7 @@ func (p *parser) stringValue(what string) (string, error) {
 	case '"', 0:
 		return p.s.String()
 	default:
-		return "", p.errorf("%s: want string, got %s", what, kindName(k))
+		return "", p.errorf("%s: want string, got %s", what, k)
 	}
 }
 
