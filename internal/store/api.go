@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/severity"
+)
+
+// Options open a store.
+type Options struct {
+	// URL is "postgres://..." / "postgresql://..." for PostgreSQL, or a
+	// SQLite database file path (optionally "sqlite:PATH").
+	URL    string
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil). The server's test clock plugs
+	// in here.
+	Now func() time.Time
+}
+
+// NewFinding is a finding as a scan computes it now; the store turns it
+// into a Finding with a state and a history.
+type NewFinding struct {
+	Kind string
+	// Key identifies the finding within its artifact; stable across scans
+	// of the same artifact (see engine.FindingKey).
+	Key             string
+	VulnerabilityID string
+	Aliases         []string
+	// Package is the package a vulnerability is about (nil otherwise); it
+	// must be one of the ingested packages (same identity).
+	Package      *inventory.Package
+	Severity     severity.Level
+	Summary      string
+	FixedVersion string
+	Detail       []byte
+}
+
+// Ingest is one pushed artifact with its inventory and current findings.
+type Ingest struct {
+	Project  string
+	Actor    string
+	Artifact Artifact
+	// Packages carry their locations (Package.Locations) as this artifact
+	// holds them.
+	Packages []inventory.Package
+	Findings []NewFinding
+}
+
+// IngestResult tells what an ingest did.
+type IngestResult struct {
+	Artifact Artifact
+	// Created is false when the digest was known: metadata was refreshed,
+	// packages and findings were left alone.
+	Created     bool
+	NewFindings int
+}
+
+// Deploy records that an artifact runs somewhere.
+type Deploy struct {
+	Project     string
+	Digest      string
+	Environment string
+	// Service defaults to the project name.
+	Service   string
+	Cluster   string
+	Namespace string
+	At        time.Time // zero: now
+	Actor     string
+}
+
+// DeployResult tells what a deployment did.
+type DeployResult struct {
+	Deployment Deployment
+	// Replaced is the deployment it ended, if any.
+	Replaced *Deployment
+	// Resolved are the findings of the replaced artifact that the new one
+	// does not have (state fixed, resolution replaced_by_upgrade).
+	Resolved []Finding
+}
+
+// StateChange is a person's (or a token's) triage decision.
+type StateChange struct {
+	FindingID int64
+	To        string // open, accepted, false_positive, fixed
+	Reason    string // required
+	Actor     string
+	// Until is required for accepted and must be in the future.
+	Until time.Time
+}
+
+// Reconcile replaces the findings of one kind on one artifact with the set
+// a fresh match computed.
+type Reconcile struct {
+	ArtifactID int64
+	Kind       string
+	Findings   []NewFinding
+	Actor      string
+	// Withdrawn lists advisory ids withdrawn since the last match: a
+	// finding that disappears because of one is resolved as
+	// advisory_withdrawn, any other as advisory_range_changed.
+	Withdrawn map[string]bool
+}
+
+// ReconcileResult counts what changed.
+type ReconcileResult struct {
+	Created, Resolved, Reopened, Updated int
+}
+
+// Page asks for one page of a list: items after Cursor (opaque, from the
+// previous page's next cursor), at most Limit (default 100, max 1000).
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// Scope limits what a caller may see: nil Projects means every project.
+type Scope struct {
+	Projects []string
+}
+
+// FindingFilter selects findings; zero fields do not filter.
+type FindingFilter struct {
+	Scope
+	Project     string
+	Environment string // artifacts currently deployed there
+	ArtifactID  int64
+	Kind        string
+	States      []string
+	MinSeverity severity.Level
+	Severities  []severity.Level
+	Ecosystem   string
+	// PURL matches the package purl exactly, or without a version any
+	// version of it.
+	PURL string
+	// VulnID matches the id or any alias.
+	VulnID        string
+	Fixable       *bool
+	FirstSeenFrom time.Time
+	FirstSeenTo   time.Time
+	Page
+}
+
+// FindingView is a finding with what a reader needs around it.
+type FindingView struct {
+	Finding
+	Artifact     ArtifactRef        `json:"artifact"`
+	Package      *inventory.Package `json:"package,omitempty"`
+	Environments []string           `json:"environments"`
+}
+
+// ArtifactRef names an artifact.
+type ArtifactRef struct {
+	ID      int64  `json:"id"`
+	Kind    string `json:"kind"`
+	Digest  string `json:"digest"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// ArtifactFilter selects artifacts.
+type ArtifactFilter struct {
+	Scope
+	Project string
+	Page
+}
+
+// DeploymentFilter selects deployments.
+type DeploymentFilter struct {
+	Scope
+	Project     string
+	Environment string
+	ActiveOnly  bool
+	Page
+}
+
+// Summary is the portfolio at a glance.
+type Summary struct {
+	// Open counts open findings by severity name (CRITICAL, HIGH, ...).
+	Open map[string]int `json:"open"`
+	// ByEnvironment counts open findings on currently deployed artifacts,
+	// by environment and severity name.
+	ByEnvironment map[string]map[string]int `json:"by_environment"`
+	// Oldest are the open findings with the earliest first_seen (at most 10).
+	Oldest []FindingView `json:"oldest"`
+}
+
+// API is the whole storage contract; *Store implements it for SQLite and
+// PostgreSQL alike, and one contract test suite runs against both.
+type API interface {
+	Close() error
+	// Ping is readiness: the database answers and the schema is current.
+	Ping(ctx context.Context) error
+	// Backend is "sqlite" or "postgres".
+	Backend() string
+
+	EnsureProject(ctx context.Context, name string) (Project, error)
+	CreateProject(ctx context.Context, p Project) (Project, error) // ErrExists
+	GetProject(ctx context.Context, name string) (Project, error)  // ErrNotFound
+	ListProjects(ctx context.Context, s Scope, p Page) ([]Project, string, error)
+
+	// Ingest stores an artifact, its packages and findings in one
+	// transaction; it returns only once the transaction is durable.
+	// The project is created when missing.
+	Ingest(ctx context.Context, in Ingest) (IngestResult, error)
+	GetArtifact(ctx context.Context, id int64) (Artifact, error)
+	FindArtifact(ctx context.Context, project, digest string) (Artifact, error)
+	ListArtifacts(ctx context.Context, f ArtifactFilter) ([]Artifact, string, error)
+	// ArtifactPackages lists an artifact's packages with their locations.
+	ArtifactPackages(ctx context.Context, artifactID int64, p Page) ([]ArtifactPackage, string, error)
+	// Inventory is every package of an artifact, as Ingest got them.
+	Inventory(ctx context.Context, artifactID int64) ([]inventory.Package, error)
+	// ArtifactIDs lists every artifact id (for a full re-match).
+	ArtifactIDs(ctx context.Context) ([]int64, error)
+
+	Deploy(ctx context.Context, d Deploy) (DeployResult, error)
+	ListDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, string, error)
+
+	ListFindings(ctx context.Context, f FindingFilter) ([]FindingView, string, error)
+	GetFinding(ctx context.Context, id int64) (FindingView, error)
+	History(ctx context.Context, findingID int64) ([]Event, error)
+	SetState(ctx context.Context, c StateChange) (Finding, error) // ErrInvalid
+	// ExpireAcceptances re-opens every acceptance whose expiry is at or
+	// before now, recording it; it returns how many.
+	ExpireAcceptances(ctx context.Context) (int, error)
+	Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, error)
+	Summary(ctx context.Context, s Scope) (Summary, error)
+
+	// Events lists the change log after sequence number after.
+	Events(ctx context.Context, s Scope, after int64, limit int) ([]Event, error)
+
+	CreateToken(ctx context.Context, t Token) (Token, error)
+	TokenByHash(ctx context.Context, hash []byte) (Token, error) // ErrNotFound
+	ListTokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, id int64, actor string) error
+	TouchToken(ctx context.Context, id int64) error
+}
