@@ -22,6 +22,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/sbom"
 	"github.com/vigil-sec/vigil/internal/sbom/codec"
 	"github.com/vigil-sec/vigil/internal/severity"
+	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
 // Scanner names.
@@ -284,20 +285,33 @@ func matchVulns(ctx context.Context, res *Result, pkgs []inventory.Package, dbo 
 	defer db.Close()
 	res.Database = info
 	res.Warnings = append(res.Warnings, warnings...)
+	vulns, warnings, err := Match(ctx, db, pkgs)
+	if err != nil {
+		return err
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+	res.Vulnerabilities = append(res.Vulnerabilities, vulns...)
+	return nil
+}
+
+// Match finds the vulnerabilities of pkgs in db exactly as a scan does (the
+// server calls it for pushed inventories, so that a finding means the same
+// in both). The warnings name ecosystems the database does not cover.
+func Match(ctx context.Context, db *vulndb.DB, pkgs []inventory.Package) ([]Vulnerability, []string, error) {
 	cov := newCoverage(db)
 	found, err := match.Find(ctx, matchable(pkgs), cov)
 	if err != nil {
-		return fmt.Errorf("match: %w", err)
+		return nil, nil, fmt.Errorf("match: %w", err)
 	}
 	counts := map[string]int{}
 	for _, p := range pkgs {
 		counts[p.Ecosystem]++
 	}
-	res.Warnings = append(res.Warnings, cov.warnings(counts)...)
+	vulns := make([]Vulnerability, 0, len(found))
 	for _, f := range found {
-		res.Vulnerabilities = append(res.Vulnerabilities, fromMatch(f))
+		vulns = append(vulns, fromMatch(f))
 	}
-	return nil
+	return vulns, cov.warnings(counts), nil
 }
 
 // matchable leaves out packages whose version says nothing about what runs:

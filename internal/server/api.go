@@ -1,0 +1,723 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/server/auth"
+	"github.com/vigil-sec/vigil/internal/severity"
+	"github.com/vigil-sec/vigil/internal/store"
+)
+
+// storeErr maps store errors to problem responses.
+func storeErr(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return huma.Error404NotFound(err.Error())
+	case errors.Is(err, store.ErrExists):
+		return huma.Error409Conflict(err.Error())
+	case errors.Is(err, store.ErrInvalid):
+		return huma.Error422UnprocessableEntity(err.Error())
+	case errors.Is(err, context.Canceled):
+		return huma.NewError(499, "request cancelled")
+	}
+	return huma.Error500InternalServerError("internal error")
+}
+
+type pageParams struct {
+	Cursor string `query:"cursor" maxLength:"200" doc:"opaque cursor from the previous page's next_cursor"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"1000" doc:"page size (default 100)"`
+}
+
+func (p pageParams) page() store.Page { return store.Page{Cursor: p.Cursor, Limit: p.Limit} }
+
+// List is a page of items.
+type List[T any] struct {
+	Body struct {
+		Items      []T    `json:"items"`
+		NextCursor string `json:"next_cursor"`
+	}
+}
+
+func list[T any](items []T, next string) *List[T] {
+	out := &List[T]{}
+	if items == nil {
+		items = []T{}
+	}
+	out.Body.Items, out.Body.NextCursor = items, next
+	return out
+}
+
+// Item wraps one resource.
+type Item[T any] struct {
+	Body T
+}
+
+const projectPattern = `^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$`
+
+func (s *Server) register() {
+	s.registerProjects()
+	s.registerArtifacts()
+	s.registerDeployments()
+	s.registerFindings()
+	s.registerAdmin()
+}
+
+func (s *Server) registerProjects() {
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "list-projects", Method: http.MethodGet, Path: "/api/v1/projects", Summary: "List the projects the token may see", Tags: []string{"projects"}},
+		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
+	}, func(ctx context.Context, in *struct{ pageParams }) (*List[store.Project], error) {
+		ps, next, err := s.store.ListProjects(ctx, principal(ctx).Scope(), in.page())
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return list(ps, next), nil
+	})
+	type projectBody struct {
+		Name   string            `json:"name" pattern:"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"`
+		Team   string            `json:"team,omitempty" maxLength:"200"`
+		Labels map[string]string `json:"labels,omitempty" maxProperties:"64"`
+	}
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "create-project", Method: http.MethodPost, Path: "/api/v1/projects", Summary: "Create a project", Tags: []string{"projects"}, DefaultStatus: http.StatusCreated},
+		Rule:        Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+		ExampleBody: `{"name":"matrix-new"}`,
+	}, func(ctx context.Context, in *struct{ Body projectBody }) (*Item[store.Project], error) {
+		p, err := s.store.CreateProject(ctx, store.Project{Name: in.Body.Name, Team: in.Body.Team, Labels: in.Body.Labels})
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return &Item[store.Project]{Body: p}, nil
+	})
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "get-project", Method: http.MethodGet, Path: "/api/v1/projects/{project}", Summary: "Get a project", Tags: []string{"projects"}},
+		Rule:        Rule{Role: store.RoleReader, Scope: ScopePath},
+		ExamplePath: map[string]string{"project": "matrix"},
+	}, func(ctx context.Context, in *struct {
+		Project string `path:"project"`
+	}) (*Item[store.Project], error) {
+		p, err := s.store.GetProject(ctx, in.Project)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return &Item[store.Project]{Body: p}, nil
+	})
+}
+
+// IngestOutput is what a push returns.
+type IngestOutput struct {
+	Body struct {
+		Artifact    store.Artifact `json:"artifact"`
+		Created     bool           `json:"created"`
+		NewFindings int            `json:"new_findings"`
+		Findings    int            `json:"findings"`
+		Skipped     int            `json:"skipped_components,omitempty"`
+		Warnings    []string       `json:"warnings"`
+	}
+}
+
+func (s *Server) registerArtifacts() {
+	add(s, Route{
+		Op: huma.Operation{OperationID: "push-artifact", Method: http.MethodPost, Path: "/api/v1/projects/{project}/artifacts", Tags: []string{"artifacts"},
+			Summary:      "Push an artifact: a CycloneDX (JSON, XML) or SPDX (JSON, tag-value) SBOM or a Vigil JSON report, gzip or not",
+			Description:  "The document kind is told by content. The same image digest, or the same inventory, twice is one artifact: the second push refreshes its metadata and changes no findings. The response comes once the artifact and its findings are durable.",
+			MaxBodyBytes: s.opts.Limits.MaxBody, BodyReadTimeout: 60 * time.Second, DefaultStatus: http.StatusCreated},
+		Rule:        Rule{Role: store.RoleWriter, Scope: ScopePath},
+		ExamplePath: map[string]string{"project": "matrix"},
+		ExampleBody: `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[]}`,
+	}, s.pushArtifact)
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "list-artifacts", Method: http.MethodGet, Path: "/api/v1/projects/{project}/artifacts", Summary: "List a project's artifacts", Tags: []string{"artifacts"}},
+		Rule:        Rule{Role: store.RoleReader, Scope: ScopePath},
+		ExamplePath: map[string]string{"project": "matrix"},
+	}, func(ctx context.Context, in *struct {
+		Project string `path:"project"`
+		pageParams
+	}) (*List[store.Artifact], error) {
+		as, next, err := s.store.ListArtifacts(ctx, store.ArtifactFilter{Scope: principal(ctx).Scope(), Project: in.Project, Page: in.page()})
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return list(as, next), nil
+	})
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "get-artifact", Method: http.MethodGet, Path: "/api/v1/artifacts/{id}", Summary: "Get an artifact with its layers", Tags: []string{"artifacts"}},
+		Rule:        Rule{Role: store.RoleReader, Scope: ScopeResource},
+		ExamplePath: map[string]string{"id": "@artifact"},
+	}, func(ctx context.Context, in *struct {
+		ID int64 `path:"id"`
+	}) (*Item[store.Artifact], error) {
+		a, err := s.artifact(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &Item[store.Artifact]{Body: a}, nil
+	})
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "list-artifact-packages", Method: http.MethodGet, Path: "/api/v1/artifacts/{id}/packages", Summary: "List an artifact's packages with their locations and layers", Tags: []string{"artifacts"}},
+		Rule:        Rule{Role: store.RoleReader, Scope: ScopeResource},
+		ExamplePath: map[string]string{"id": "@artifact"},
+	}, func(ctx context.Context, in *struct {
+		ID int64 `path:"id"`
+		pageParams
+	}) (*List[store.ArtifactPackage], error) {
+		if _, err := s.artifact(ctx, in.ID); err != nil {
+			return nil, err
+		}
+		ps, next, err := s.store.ArtifactPackages(ctx, in.ID, in.page())
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return list(ps, next), nil
+	})
+}
+
+// artifact loads an artifact and checks the caller may see it.
+func (s *Server) artifact(ctx context.Context, id int64) (store.Artifact, error) {
+	a, err := s.store.GetArtifact(ctx, id)
+	if err != nil {
+		return a, storeErr(err)
+	}
+	return a, checkProject(ctx, a.Project)
+}
+
+type pushInput struct {
+	Project   string `path:"project" pattern:"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$"`
+	Version   string `query:"version" maxLength:"200" doc:"version label of the artifact"`
+	Name      string `query:"name" maxLength:"500" doc:"artifact name (default: from the document)"`
+	VCSURL    string `query:"vcs_url" maxLength:"1000"`
+	VCSCommit string `query:"vcs_commit" maxLength:"100"`
+	Digest    string `query:"digest" maxLength:"200" doc:"image digest, when the document does not carry it"`
+	RawBody   []byte `contentType:"application/octet-stream"`
+}
+
+func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput, error) {
+	select {
+	case s.ingestSem <- struct{}{}:
+		defer func() { <-s.ingestSem }()
+	case <-ctx.Done():
+		return nil, huma.NewError(499, "request cancelled")
+	}
+	doc, err := readDocument(bytes.NewReader(in.RawBody), s.opts.Limits)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, huma.Error413RequestEntityTooLarge(err.Error())
+		}
+		return nil, huma.Error422UnprocessableEntity(err.Error())
+	}
+	res := doc.Report
+	vulns, warnings, err := s.match.match(ctx, res.Packages)
+	if err != nil {
+		s.log.Error("match pushed inventory", "project", in.Project, "err", err)
+		return nil, huma.Error503ServiceUnavailable(err.Error())
+	}
+	art := artifactOf(doc, in)
+	ing := store.Ingest{Project: in.Project, Actor: principal(ctx).Actor(), Artifact: art, Packages: res.Packages}
+	ing.Findings, err = newFindings(res, vulns)
+	if err != nil {
+		return nil, huma.Error500InternalServerError("encode findings")
+	}
+	r, err := s.store.Ingest(ctx, ing)
+	if err != nil {
+		s.log.Error("ingest", "project", in.Project, "err", err)
+		return nil, storeErr(err)
+	}
+	out := &IngestOutput{}
+	out.Body.Artifact, out.Body.Created, out.Body.NewFindings = r.Artifact, r.Created, r.NewFindings
+	out.Body.Findings, out.Body.Skipped = len(ing.Findings), doc.Skipped
+	out.Body.Warnings = append(append([]string{}, res.Warnings...), warnings...)
+	s.log.Info("artifact ingested", "project", in.Project, "artifact_id", r.Artifact.ID, "digest", r.Artifact.Digest, "created", r.Created, "packages", len(res.Packages), "findings", len(ing.Findings))
+	return out, nil
+}
+
+// artifactOf describes the pushed artifact.
+func artifactOf(doc *document, in *pushInput) store.Artifact {
+	res := doc.Report
+	a := store.Artifact{Kind: "sbom", Format: doc.Format, Name: res.Target.Name, Version: in.Version, VCSURL: in.VCSURL, VCSCommit: in.VCSCommit, ToolName: res.Tool.Name, ToolVersion: res.Tool.Version, Packages: len(res.Packages)}
+	if res.Target.Kind == "dir" || in.VCSCommit != "" {
+		a.Kind = "source"
+	}
+	if img := res.Image; img != nil {
+		a.Kind = "image"
+		a.Name = img.Reference
+		a.Digest = img.Digest
+		meta := &store.ImageMeta{Reference: img.Reference, Created: img.Created}
+		if res.OS != nil {
+			meta.OS, meta.OSVersion, meta.OSEOL, meta.OSEOLDate = res.OS.ID, res.OS.Version, res.OS.EOL, res.OS.EOLDate
+		}
+		for _, l := range img.Layers {
+			meta.Layers = append(meta.Layers, store.LayerMeta{Digest: l.Digest, CreatedBy: l.CreatedBy, Packages: l.Packages})
+		}
+		a.Image = meta
+	}
+	if in.Digest != "" {
+		a.Digest = in.Digest
+		if a.Kind == "sbom" && strings.HasPrefix(in.Digest, "sha256:") {
+			a.Kind = "image"
+		}
+	}
+	if a.Digest == "" {
+		a.Digest = inventoryDigest(res)
+	}
+	if in.Name != "" {
+		a.Name = in.Name
+	}
+	if a.Name == "" {
+		a.Name = a.Digest
+	}
+	return a
+}
+
+// newFindings turns the server's match and the report's misconfigurations
+// and secrets into findings.
+func newFindings(res *scan.Result, vulns []scan.Vulnerability) ([]store.NewFinding, error) {
+	byKey := map[string]int{}
+	for i := range res.Packages {
+		p := &res.Packages[i]
+		byKey[p.Ecosystem+"\x00"+p.Name+"\x00"+p.Version+"\x00"+p.PURL] = i
+	}
+	out := make([]store.NewFinding, 0, len(vulns)+len(res.Misconfigurations)+len(res.Secrets))
+	for _, v := range vulns {
+		detail, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		nf := store.NewFinding{Kind: store.KindVulnerability, Key: vulnKey(v), VulnerabilityID: v.ID, Aliases: v.Aliases, Severity: v.Severity, Summary: v.Summary, FixedVersion: v.FixedVersion, Detail: detail}
+		if i, ok := byKey[v.Package.Ecosystem+"\x00"+v.Package.Name+"\x00"+v.Package.Version+"\x00"+v.Package.PURL]; ok {
+			nf.Package = &res.Packages[i]
+		}
+		out = append(out, nf)
+	}
+	for _, m := range res.Misconfigurations {
+		detail, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.NewFinding{Kind: store.KindMisconfiguration, Key: misconfigKey(m), VulnerabilityID: m.CheckID, Severity: m.Severity, Summary: m.Title, Detail: detail})
+	}
+	for _, sec := range res.Secrets {
+		detail, err := json.Marshal(sec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.NewFinding{Kind: store.KindSecret, Key: secretKey(sec), VulnerabilityID: sec.RuleID, Severity: sec.Severity, Summary: sec.Title, Detail: detail})
+	}
+	return out, nil
+}
+
+func (s *Server) registerDeployments() {
+	type deployBody struct {
+		Artifact    string    `json:"artifact" minLength:"1" maxLength:"200" doc:"digest of an artifact of the project"`
+		Environment string    `json:"environment" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"`
+		Service     string    `json:"service,omitempty" maxLength:"200" doc:"default: the project name"`
+		Cluster     string    `json:"cluster,omitempty" maxLength:"200"`
+		Namespace   string    `json:"namespace,omitempty" maxLength:"200"`
+		At          time.Time `json:"at,omitzero" doc:"when it started running (default: now)"`
+	}
+	type deployOut struct {
+		Body store.DeployResult
+	}
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "create-deployment", Method: http.MethodPost, Path: "/api/v1/projects/{project}/deployments", Summary: "Record that an artifact runs in an environment", Tags: []string{"deployments"}, DefaultStatus: http.StatusCreated},
+		Rule:        Rule{Role: store.RoleWriter, Scope: ScopePath},
+		ExamplePath: map[string]string{"project": "matrix"},
+		ExampleBody: `{"artifact":"@digest","environment":"staging"}`,
+	}, func(ctx context.Context, in *struct {
+		Project string `path:"project"`
+		Body    deployBody
+	}) (*deployOut, error) {
+		r, err := s.store.Deploy(ctx, store.Deploy{Project: in.Project, Digest: in.Body.Artifact, Environment: in.Body.Environment, Service: in.Body.Service, Cluster: in.Body.Cluster, Namespace: in.Body.Namespace, At: in.Body.At, Actor: principal(ctx).Actor()})
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return &deployOut{Body: r}, nil
+	})
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "list-deployments", Method: http.MethodGet, Path: "/api/v1/deployments", Summary: "List deployments", Tags: []string{"deployments"}},
+		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
+	}, func(ctx context.Context, in *struct {
+		Project     string `query:"project" maxLength:"128"`
+		Environment string `query:"environment" maxLength:"64"`
+		Active      bool   `query:"active" doc:"only what runs now"`
+		pageParams
+	}) (*List[store.Deployment], error) {
+		ds, next, err := s.store.ListDeployments(ctx, store.DeploymentFilter{Scope: principal(ctx).Scope(), Project: in.Project, Environment: in.Environment, ActiveOnly: in.Active, Page: in.page()})
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return list(ds, next), nil
+	})
+}
+
+// FindingDTO is a finding as the API shows it.
+type FindingDTO struct {
+	store.FindingView
+	Project  string          `json:"project"`
+	Severity string          `json:"severity"`
+	Detail   json.RawMessage `json:"detail,omitempty"`
+	History  []store.Event   `json:"history,omitempty"`
+}
+
+func findingDTO(v store.FindingView, withDetail bool) FindingDTO {
+	d := FindingDTO{FindingView: v, Project: v.Project, Severity: v.Severity.String()}
+	if d.Aliases == nil {
+		d.Aliases = []string{}
+	}
+	if d.Environments == nil {
+		d.Environments = []string{}
+	}
+	if withDetail && len(v.Detail) > 0 {
+		d.Detail = v.Detail
+	}
+	return d
+}
+
+type findingsQuery struct {
+	Project       string    `query:"project" maxLength:"128"`
+	Environment   string    `query:"environment" maxLength:"64"`
+	Artifact      int64     `query:"artifact" doc:"artifact id"`
+	Kind          string    `query:"kind" enum:"vulnerability,misconfiguration,secret,"`
+	State         []string  `query:"state" maxItems:"4" doc:"open, fixed, accepted, false_positive (comma separated)"`
+	Severity      []string  `query:"severity" maxItems:"5" doc:"exact severities, comma separated"`
+	MinSeverity   string    `query:"min_severity" doc:"at or above: low, medium, high, critical"`
+	Ecosystem     string    `query:"ecosystem" maxLength:"100"`
+	PURL          string    `query:"purl" maxLength:"1000"`
+	VulnID        string    `query:"vulnerability" maxLength:"200" doc:"a vulnerability id or any alias"`
+	Fixable       string    `query:"fixable" enum:"true,false," doc:"only findings that have (true) or lack (false) a fixed version"`
+	FirstSeenFrom time.Time `query:"first_seen_from"`
+	FirstSeenTo   time.Time `query:"first_seen_to"`
+	pageParams
+}
+
+func (q *findingsQuery) filter(ctx context.Context) (store.FindingFilter, error) {
+	f := store.FindingFilter{Scope: principal(ctx).Scope(), Project: q.Project, Environment: q.Environment, ArtifactID: q.Artifact, Kind: q.Kind, Ecosystem: q.Ecosystem, PURL: q.PURL, VulnID: q.VulnID, FirstSeenFrom: q.FirstSeenFrom, FirstSeenTo: q.FirstSeenTo, Page: q.page()}
+	for _, st := range splitCSV(q.State) {
+		switch st {
+		case store.StateOpen, store.StateFixed, store.StateAccepted, store.StateFalsePositive:
+			f.States = append(f.States, st)
+		default:
+			return f, huma.Error422UnprocessableEntity(fmt.Sprintf("state: unknown state %q (want open, fixed, accepted or false_positive)", st))
+		}
+	}
+	for _, sv := range splitCSV(q.Severity) {
+		l, err := severity.Parse(sv)
+		if err != nil {
+			return f, huma.Error422UnprocessableEntity(fmt.Sprintf("severity: %v", err))
+		}
+		f.Severities = append(f.Severities, l)
+	}
+	if q.MinSeverity != "" {
+		l, err := severity.Parse(q.MinSeverity)
+		if err != nil {
+			return f, huma.Error422UnprocessableEntity(fmt.Sprintf("min_severity: %v", err))
+		}
+		f.MinSeverity = l
+	}
+	if q.Fixable != "" {
+		b := q.Fixable == "true"
+		f.Fixable = &b
+	}
+	return f, nil
+}
+
+func splitCSV(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, strings.ToLower(p))
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) registerFindings() {
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "list-findings", Method: http.MethodGet, Path: "/api/v1/findings", Summary: "List findings", Tags: []string{"findings"}},
+		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
+	}, func(ctx context.Context, in *findingsQuery) (*List[FindingDTO], error) {
+		f, err := in.filter(ctx)
+		if err != nil {
+			return nil, err
+		}
+		vs, next, err := s.store.ListFindings(ctx, f)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		out := make([]FindingDTO, 0, len(vs))
+		for _, v := range vs {
+			out = append(out, findingDTO(v, false))
+		}
+		return list(out, next), nil
+	})
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "get-finding", Method: http.MethodGet, Path: "/api/v1/findings/{id}", Summary: "Get a finding with its advisory detail and full history", Tags: []string{"findings"}},
+		Rule:        Rule{Role: store.RoleReader, Scope: ScopeResource},
+		ExamplePath: map[string]string{"id": "@finding"},
+	}, func(ctx context.Context, in *struct {
+		ID int64 `path:"id"`
+	}) (*Item[FindingDTO], error) {
+		v, err := s.store.GetFinding(ctx, in.ID)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		if err := checkProject(ctx, v.Project); err != nil {
+			return nil, err
+		}
+		d := findingDTO(v, true)
+		if d.History, err = s.store.History(ctx, in.ID); err != nil {
+			return nil, storeErr(err)
+		}
+		return &Item[FindingDTO]{Body: d}, nil
+	})
+	type patchBody struct {
+		State   string    `json:"state" enum:"open,accepted,false_positive,fixed"`
+		Reason  string    `json:"reason" minLength:"1" maxLength:"2000"`
+		Expires time.Time `json:"expires,omitzero" doc:"required for accepted: when the acceptance ends and the finding re-opens"`
+	}
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "update-finding", Method: http.MethodPatch, Path: "/api/v1/findings/{id}", Summary: "Triage a finding: accept (with reason and expiry), mark a false positive, re-open", Tags: []string{"findings"}},
+		Rule:        Rule{Role: store.RoleWriter, Scope: ScopeResource},
+		ExamplePath: map[string]string{"id": "@finding"},
+		ExampleBody: `{"state":"false_positive","reason":"matrix test"}`,
+	}, func(ctx context.Context, in *struct {
+		ID   int64 `path:"id"`
+		Body patchBody
+	}) (*Item[FindingDTO], error) {
+		v, err := s.store.GetFinding(ctx, in.ID)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		if err := checkProject(ctx, v.Project); err != nil {
+			return nil, err
+		}
+		if in.Body.State == store.StateAccepted && in.Body.Expires.IsZero() {
+			return nil, huma.Error422UnprocessableEntity("an acceptance needs an expiry (expires)")
+		}
+		if _, err := s.store.SetState(ctx, store.StateChange{FindingID: in.ID, To: in.Body.State, Reason: in.Body.Reason, Actor: principal(ctx).Actor(), Until: in.Body.Expires}); err != nil {
+			return nil, storeErr(err)
+		}
+		if v, err = s.store.GetFinding(ctx, in.ID); err != nil {
+			return nil, storeErr(err)
+		}
+		return &Item[FindingDTO]{Body: findingDTO(v, false)}, nil
+	})
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "get-summary", Method: http.MethodGet, Path: "/api/v1/summary", Summary: "Open findings by severity and environment, and the oldest open findings", Tags: []string{"findings"}},
+		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
+	}, func(ctx context.Context, _ *struct{}) (*Item[store.Summary], error) {
+		sum, err := s.store.Summary(ctx, principal(ctx).Scope())
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return &Item[store.Summary]{Body: sum}, nil
+	})
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events", Summary: "The change log after a sequence number", Tags: []string{"events"}},
+		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
+	}, func(ctx context.Context, in *struct {
+		After int64 `query:"after" minimum:"0"`
+		Limit int   `query:"limit" minimum:"0" maximum:"1000"`
+	}) (*List[store.Event], error) {
+		es, err := s.store.Events(ctx, principal(ctx).Scope(), in.After, in.Limit)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		next := ""
+		if len(es) > 0 {
+			next = fmt.Sprint(es[len(es)-1].Seq)
+		}
+		return list(es, next), nil
+	})
+}
+
+// RefreshResult says what a refresh did.
+type RefreshResult struct {
+	Ecosystems map[string]string `json:"ecosystems"`
+	Artifacts  int               `json:"artifacts"`
+	store.ReconcileResult
+	Duration string `json:"duration"`
+}
+
+func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
+	start := time.Now()
+	out := RefreshResult{Ecosystems: map[string]string{}}
+	rep, err := s.match.refresh(ctx)
+	if rep != nil {
+		for _, e := range rep.Ecosystems {
+			out.Ecosystems[e.Name] = string(e.Status)
+		}
+	}
+	if err != nil {
+		return out, err
+	}
+	ids, err := s.store.ArtifactIDs(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, id := range ids {
+		pkgs, err := s.store.Inventory(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		vulns, _, err := s.match.match(ctx, pkgs)
+		if err != nil {
+			return out, err
+		}
+		nf, err := newFindings(&scan.Result{Packages: pkgs}, vulns)
+		if err != nil {
+			return out, err
+		}
+		r, err := s.store.Reconcile(ctx, store.Reconcile{ArtifactID: id, Kind: store.KindVulnerability, Findings: nf, Actor: "vigil:refresh"})
+		if err != nil {
+			return out, err
+		}
+		out.Created += r.Created
+		out.Resolved += r.Resolved
+		out.Reopened += r.Reopened
+		out.Updated += r.Updated
+		out.Artifacts++
+	}
+	out.Duration = time.Since(start).Round(time.Millisecond).String()
+	s.log.Info("refresh", "artifacts", out.Artifacts, "created", out.Created, "resolved", out.Resolved, "duration", out.Duration)
+	return out, nil
+}
+
+func (s *Server) registerAdmin() {
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "refresh", Method: http.MethodPost, Path: "/api/v1/admin/refresh", Summary: "Refresh the vulnerability database now; returns when the re-match it caused is committed", Tags: []string{"admin"}},
+		Rule: Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+	}, func(ctx context.Context, _ *struct{}) (*Item[RefreshResult], error) {
+		r, err := s.refresh(ctx)
+		if err != nil {
+			s.log.Error("refresh", "err", err)
+			return nil, huma.Error502BadGateway(err.Error())
+		}
+		return &Item[RefreshResult]{Body: r}, nil
+	})
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens", Summary: "List API tokens (never their secrets)", Tags: []string{"admin"}},
+		Rule: Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+	}, func(ctx context.Context, _ *struct{}) (*List[store.Token], error) {
+		ts, err := s.store.ListTokens(ctx)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return list(ts, ""), nil
+	})
+	type tokenBody struct {
+		Name     string   `json:"name" minLength:"1" maxLength:"200"`
+		Role     string   `json:"role" enum:"admin,writer,reader"`
+		Projects []string `json:"projects,omitempty" maxItems:"100"`
+		Expires  string   `json:"expires,omitempty" doc:"lifetime, e.g. 90d or 12h"`
+	}
+	type tokenOut struct {
+		Body struct {
+			store.Token
+			Secret string `json:"token" doc:"shown once; the server keeps only its hash"`
+		}
+	}
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "create-token", Method: http.MethodPost, Path: "/api/v1/tokens", Summary: "Create an API token", Tags: []string{"admin"}, DefaultStatus: http.StatusCreated},
+		Rule:        Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+		ExampleBody: `{"name":"matrix","role":"reader"}`,
+	}, func(ctx context.Context, in *struct{ Body tokenBody }) (*tokenOut, error) {
+		t, secret, err := IssueToken(ctx, s.store, in.Body.Name, in.Body.Role, in.Body.Projects, in.Body.Expires, s.now())
+		if err != nil {
+			if errors.Is(err, store.ErrInvalid) {
+				return nil, huma.Error422UnprocessableEntity(err.Error())
+			}
+			return nil, storeErr(err)
+		}
+		out := &tokenOut{}
+		out.Body.Token, out.Body.Secret = t, secret
+		return out, nil
+	})
+	add(s, Route{
+		Op:          huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Summary: "Revoke an API token", Tags: []string{"admin"}},
+		Rule:        Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+		ExamplePath: map[string]string{"id": "@spare-token"},
+	}, func(ctx context.Context, in *struct {
+		ID int64 `path:"id"`
+	}) (*struct{}, error) {
+		if err := s.store.RevokeToken(ctx, in.ID, principal(ctx).Actor()); err != nil {
+			return nil, storeErr(err)
+		}
+		return nil, nil
+	})
+	if s.opts.TestClock {
+		type clockOut struct {
+			Body struct {
+				Now time.Time `json:"now"`
+			}
+		}
+		add(s, Route{
+			Op:          huma.Operation{OperationID: "advance-clock", Method: http.MethodPost, Path: "/api/v1/admin/clock", Summary: "Move the test clock forward (only with --test-clock) and run the expiry sweep", Tags: []string{"admin"}},
+			Rule:        Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+			ExampleBody: `{"advance":"1s"}`,
+		}, func(ctx context.Context, in *struct {
+			Body struct {
+				Advance string `json:"advance" doc:"a Go duration, e.g. 2m or 48h"`
+			}
+		}) (*clockOut, error) {
+			d, err := time.ParseDuration(in.Body.Advance)
+			if err != nil || d < 0 {
+				return nil, huma.Error422UnprocessableEntity("advance: want a positive Go duration such as 2m")
+			}
+			out := &clockOut{}
+			out.Body.Now = s.clock.Advance(d)
+			s.expire(ctx)
+			return out, nil
+		})
+	}
+}
+
+// IssueToken creates a token and returns it with its secret (shown once).
+// The CLI's `vigil token create` and the API share it.
+func IssueToken(ctx context.Context, st store.API, name, role string, projects []string, expires string, now time.Time) (store.Token, string, error) {
+	role, err := auth.ParseRole(role)
+	if err != nil {
+		return store.Token{}, "", fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	t := store.Token{Name: name, Role: role, Projects: projects, CreatedAt: now}
+	if expires != "" {
+		d, err := ParseLifetime(expires)
+		if err != nil {
+			return store.Token{}, "", fmt.Errorf("%w: expires: %v", store.ErrInvalid, err)
+		}
+		t.ExpiresAt = now.Add(d)
+	}
+	secret, hash, err := auth.Generate()
+	if err != nil {
+		return store.Token{}, "", err
+	}
+	t.Hash = hash
+	t, err = st.CreateToken(ctx, t)
+	return t, secret, err
+}
+
+// ParseLifetime reads "90d", "12h", "30m".
+func ParseLifetime(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		if _, err := fmt.Sscanf(n, "%d", &days); err != nil || days <= 0 || days > 3650 {
+			return 0, fmt.Errorf("%q: want a number of days between 1 and 3650", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want a lifetime such as 90d or 12h", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,239 @@
+// Package server is `vigil serve`: the portfolio server. It keeps what is
+// built and deployed where, matches every pushed inventory with the same
+// engine as `vigil scan`, and serves the findings and their lifecycle over
+// an authenticated JSON API (/api/v1, OpenAPI 3.1 at /api/openapi.json).
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/vigil-sec/vigil/internal/server/auth"
+	"github.com/vigil-sec/vigil/internal/store"
+)
+
+// Options configure a server.
+type Options struct {
+	Store store.API
+	// VulnDBDir holds the server's vulnerability database; VulnDBFrom is
+	// where refreshes read it from (vigil db update --from).
+	VulnDBDir  string
+	VulnDBFrom string
+	Logger     *slog.Logger
+	Version    string
+	// Dev serves without authentication (loopback only; the CLI enforces).
+	Dev bool
+	// TestClock enables POST /api/v1/admin/clock.
+	TestClock bool
+	Clock     *Clock
+	Limits    Limits
+	// SweepInterval is how often expired acceptances are re-opened.
+	SweepInterval time.Duration
+}
+
+// Server is the HTTP server's state.
+type Server struct {
+	opts      Options
+	store     store.API
+	log       *slog.Logger
+	clock     *Clock
+	match     *matcher
+	api       huma.API
+	mux       *http.ServeMux
+	routes    []Route
+	failures  *auth.FailureLimiter
+	ingestSem chan struct{}
+}
+
+// New builds a server; it opens the vulnerability database if there is one.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = &Clock{}
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = 30 * time.Second
+	}
+	s := &Server{
+		opts:      opts,
+		store:     opts.Store,
+		log:       log,
+		clock:     clock,
+		mux:       http.NewServeMux(),
+		failures:  &auth.FailureLimiter{Max: 20, Window: time.Minute},
+		ingestSem: make(chan struct{}, 8),
+	}
+	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
+	if err := s.match.open(); err != nil {
+		return nil, err
+	}
+	cfg := huma.DefaultConfig("Vigil", opts.Version)
+	cfg.OpenAPIPath = "/api/openapi"
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.Transformers = nil
+	cfg.CreateHooks = nil
+	cfg.Info.Description = "The Vigil portfolio server: artifacts, deployments and their findings."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "a token from `vigil token create`"},
+	}
+	cfg.Security = []map[string][]string{{"bearer": {}}}
+	s.api = humago.New(s.mux, cfg)
+	s.register()
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	return s, nil
+}
+
+func (s *Server) now() time.Time { return s.clock.Now() }
+
+// Handler is the server's HTTP handler with request ids and access logs.
+func (s *Server) Handler() http.Handler {
+	return s.withRequestID(s.mux)
+}
+
+// Refresh updates the vulnerability database and re-matches every artifact.
+func (s *Server) Refresh(ctx context.Context) (RefreshResult, error) {
+	return s.refresh(ctx)
+}
+
+// Run serves on l until ctx ends, then drains in-flight requests (up to
+// grace) and stops the background work.
+func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace time.Duration) error {
+	hs.Handler = s.Handler()
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.sweep(bg)
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		if hs.TLSConfig != nil {
+			errc <- hs.ServeTLS(l, "", "")
+		} else {
+			errc <- hs.Serve(l)
+		}
+	}()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down", "grace", grace.String())
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+		err = hs.Shutdown(sctx)
+		cancel()
+	}
+	stop()
+	<-done
+	s.match.close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// sweep re-opens expired acceptances on a timer.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(s.opts.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.expire(ctx)
+		}
+	}
+}
+
+func (s *Server) expire(ctx context.Context) {
+	n, err := s.store.ExpireAcceptances(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("re-open expired acceptances", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Info("re-opened expired acceptances", "findings", n)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintln(w, `{"status":"ok"}`)
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"unavailable","reason":"database"}`)
+		return
+	}
+	if !s.match.ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"unavailable","reason":"vulnerability database not loaded"}`)
+		return
+	}
+	fmt.Fprintln(w, `{"status":"ready"}`)
+}
+
+type requestIDKey struct{}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// withRequestID gives every request an id (X-Request-Id), echoes it and
+// logs the request with it.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		s.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).String(), "remote", clientIP(r.RemoteAddr))
+	})
+}
