@@ -120,7 +120,7 @@ func (s *Store) openSQLite(path string) error {
 		return fmt.Errorf("open sqlite %q: give a plain file path", path)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "cache_size(-65536)", "wal_autocheckpoint(8192)"} {
 		q.Add("_pragma", p)
 	}
 	wq := url.Values{"_txlock": {"immediate"}}
