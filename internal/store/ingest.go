@@ -1,0 +1,427 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+)
+
+// Limits of one ingest.
+const (
+	MaxIngestPackages = 100_000
+	MaxIngestFindings = 100_000
+	maxKeyLen         = 1000
+)
+
+// rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's
+// 65535 placeholders for the widest table.
+const batchRows = 400
+
+// Ingest stores an artifact with its packages and findings in one
+// transaction; a known digest only refreshes the artifact's metadata.
+func (s *Store) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
+	a := in.Artifact
+	if err := validName("project", in.Project); err != nil {
+		return IngestResult{}, err
+	}
+	if a.Digest == "" || len(a.Digest) > maxKeyLen {
+		return IngestResult{}, fmt.Errorf("%w: artifact digest empty or longer than %d bytes", ErrInvalid, maxKeyLen)
+	}
+	if len(in.Packages) > MaxIngestPackages || len(in.Findings) > MaxIngestFindings {
+		return IngestResult{}, fmt.Errorf("%w: more than %d packages or %d findings", ErrInvalid, MaxIngestPackages, MaxIngestFindings)
+	}
+	pkgs := groupPackages(in.Packages)
+	if err := validFindings(in.Findings); err != nil {
+		return IngestResult{}, err
+	}
+	var res IngestResult
+	err := s.write(ctx, func(t *tx) error {
+		now := s.now().UnixMilli()
+		projectID, err := t.ensureProject(ctx, in.Project)
+		if err != nil {
+			return err
+		}
+		var id int64
+		err = t.queryRow(ctx, "SELECT id FROM artifacts WHERE project_id = ? AND digest = ?", projectID, a.Digest).Scan(&id)
+		switch {
+		case err == nil:
+			_, err = t.exec(ctx, `UPDATE artifacts SET name = COALESCE(NULLIF(?, ''), name), version = COALESCE(NULLIF(?, ''), version),
+ tool_name = COALESCE(NULLIF(?, ''), tool_name), tool_version = COALESCE(NULLIF(?, ''), tool_version),
+ build = COALESCE(?, build), image = COALESCE(?, image), updated_at = ? WHERE id = ?`,
+				a.Name, a.Version, a.ToolName, a.ToolVersion, marshalBuild(a.Build), marshalImage(a.Image), now, id)
+			if err != nil {
+				return fmt.Errorf("refresh artifact %q: %w", a.Digest, err)
+			}
+			if err := t.events(ctx, []event{{kind: EventArtifactIngested, projectID: projectID, artifactID: id, actor: in.Actor, data: `{"created":false}`}}); err != nil {
+				return err
+			}
+		case errors.Is(err, sql.ErrNoRows):
+			id, err = t.insertID(ctx, `INSERT INTO artifacts (project_id, kind, digest, name, version, vcs_url, vcs_commit, format,
+ tool_name, tool_version, image, build, packages, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				projectID, a.Kind, a.Digest, a.Name, a.Version, a.VCSURL, a.VCSCommit, a.Format, a.ToolName, a.ToolVersion,
+				marshalImage(a.Image), marshalBuild(a.Build), len(pkgs), now, now)
+			if err != nil {
+				return fmt.Errorf("insert artifact %q: %w", a.Digest, err)
+			}
+			n, err := t.ingestNew(ctx, projectID, id, pkgs, in.Findings, in.Actor, now)
+			if err != nil {
+				return err
+			}
+			res.Created, res.NewFindings = true, n
+		default:
+			return fmt.Errorf("look up artifact %q: %w", a.Digest, err)
+		}
+		res.Artifact, err = scanArtifact(t.queryRow(ctx, artifactCols+" WHERE a.id = ?", id))
+		return err
+	})
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("ingest %q: %w", a.Digest, err)
+	}
+	return res, nil
+}
+
+// pkgEntry is one distinct package of an ingest.
+type pkgEntry struct {
+	key, attrs string
+	pkg        inventory.Package
+	ord        int
+	id         int64
+}
+
+// groupPackages merges packages of the same identity (their locations
+// joined) and orders them by identity, so concurrent writers on
+// PostgreSQL take row locks in one order.
+func groupPackages(in []inventory.Package) []*pkgEntry {
+	byKey := make(map[string]*pkgEntry, len(in))
+	out := make([]*pkgEntry, 0, len(in))
+	for i := range in {
+		key, attrs := identity(&in[i])
+		if e, ok := byKey[key]; ok {
+			e.pkg.Locations = append(e.pkg.Locations, in[i].Locations...)
+			continue
+		}
+		e := &pkgEntry{key: key, attrs: attrs, pkg: in[i], ord: len(out)}
+		e.pkg.Locations = slices.Clone(in[i].Locations)
+		byKey[key] = e
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *pkgEntry) int { return cmp.Compare(a.key, b.key) })
+	return out
+}
+
+func validFindings(fs []NewFinding) error {
+	seen := make(map[string]bool, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		switch f.Kind {
+		case KindVulnerability, KindMisconfiguration, KindSecret:
+		default:
+			return fmt.Errorf("%w: finding %q: unknown kind %q", ErrInvalid, f.Key, f.Kind)
+		}
+		if f.Key == "" || len(f.Key) > maxKeyLen {
+			return fmt.Errorf("%w: finding key empty or longer than %d bytes", ErrInvalid, maxKeyLen)
+		}
+		if seen[f.Key] {
+			return fmt.Errorf("%w: finding key %q twice", ErrInvalid, f.Key)
+		}
+		seen[f.Key] = true
+		if len(f.Detail) > 0 && !json.Valid(f.Detail) {
+			return fmt.Errorf("%w: finding %q: detail is not JSON", ErrInvalid, f.Key)
+		}
+	}
+	return nil
+}
+
+// ingestNew stores the inventory and findings of a new artifact.
+func (t *tx) ingestNew(ctx context.Context, projectID, artifactID int64, pkgs []*pkgEntry, fs []NewFinding, actor string, now int64) (int, error) {
+	if err := t.resolvePackages(ctx, pkgs); err != nil {
+		return 0, err
+	}
+	ids := make(map[string]int64, len(pkgs))
+	for _, e := range pkgs {
+		ids[e.key] = e.id
+	}
+	err := batches(len(pkgs), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*5)
+		for _, e := range pkgs[lo:hi] {
+			var deps any
+			if len(e.pkg.DependsOn) > 0 {
+				deps = jsonText(e.pkg.DependsOn)
+			}
+			locs := e.pkg.Locations
+			if locs == nil {
+				locs = []inventory.Location{}
+			}
+			args = append(args, artifactID, e.id, e.ord, jsonText(locs), deps)
+		}
+		_, err := t.exec(ctx, "INSERT INTO artifact_packages (artifact_id, package_id, ord, locations, depends_on) VALUES "+rowsOf(hi-lo, 5), args...)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("link packages: %w", err)
+	}
+	if err := t.createFindings(ctx, projectID, artifactID, fs, ids, actor, now); err != nil {
+		return 0, err
+	}
+	ev := event{kind: EventArtifactIngested, projectID: projectID, artifactID: artifactID, actor: actor, data: fmt.Sprintf(`{"created":true,"packages":%d,"findings":%d}`, len(pkgs), len(fs))}
+	return len(fs), t.events(ctx, []event{ev})
+}
+
+// resolvePackages sets the id of every entry: from the cache, else by
+// inserting the package, else (it existed) by selecting it.
+func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
+	var missing []*pkgEntry
+	t.s.pkgMu.RLock()
+	for _, e := range pkgs {
+		if id, ok := t.s.pkgs[e.key]; ok {
+			e.id = id
+		} else if id, ok := t.pkgs[e.key]; ok {
+			e.id = id
+		} else {
+			missing = append(missing, e)
+		}
+	}
+	t.s.pkgMu.RUnlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	if t.pkgs == nil {
+		t.pkgs = make(map[string]int64, len(missing))
+	}
+	byKey := make(map[string]*pkgEntry, len(missing))
+	for _, e := range missing {
+		byKey[e.key] = e
+	}
+	err := batches(len(missing), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*7)
+		for _, e := range missing[lo:hi] {
+			p := &e.pkg
+			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}))
+		}
+		rows, err := t.query(ctx, "INSERT INTO packages (ecosystem, name, version, purl, purl_base, attrs, data) VALUES "+rowsOf(hi-lo, 7)+
+			" ON CONFLICT (ecosystem, name, version, purl, attrs) DO NOTHING RETURNING id, ecosystem, name, version, purl, attrs", args...)
+		if err != nil {
+			return err
+		}
+		return t.readPackageIDs(rows, byKey)
+	})
+	if err != nil {
+		return fmt.Errorf("insert packages: %w", err)
+	}
+	// The ones that existed (stored before this process started, or by
+	// another process).
+	var rest []*pkgEntry
+	for _, e := range missing {
+		if e.id == 0 {
+			rest = append(rest, e)
+		}
+	}
+	err = batches(len(rest), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*5)
+		for _, e := range rest[lo:hi] {
+			args = append(args, e.pkg.Ecosystem, e.pkg.Name, e.pkg.Version, e.pkg.PURL, e.attrs)
+		}
+		rows, err := t.query(ctx, "SELECT id, ecosystem, name, version, purl, attrs FROM packages WHERE (ecosystem, name, version, purl, attrs) IN (VALUES "+rowsOf(hi-lo, 5)+")", args...)
+		if err != nil {
+			return err
+		}
+		return t.readPackageIDs(rows, byKey)
+	})
+	if err != nil {
+		return fmt.Errorf("select packages: %w", err)
+	}
+	for _, e := range rest {
+		if e.id == 0 {
+			return fmt.Errorf("package %s@%s: neither inserted nor found", e.pkg.Name, e.pkg.Version)
+		}
+	}
+	return nil
+}
+
+func (t *tx) readPackageIDs(rows *sql.Rows, byKey map[string]*pkgEntry) error {
+	return eachPackageID(rows, func(key string, id int64) {
+		if e, ok := byKey[key]; ok {
+			e.id = id
+			t.pkgs[key] = id
+		}
+	})
+}
+
+// eachPackageID reads rows of (id, ecosystem, name, version, purl, attrs)
+// and closes them.
+func eachPackageID(rows *sql.Rows, fn func(key string, id int64)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var eco, name, version, purl, attrs string
+		if err := rows.Scan(&id, &eco, &name, &version, &purl, &attrs); err != nil {
+			return err
+		}
+		fn(packageKey(eco, name, version, purl, attrs), id)
+	}
+	return rows.Err()
+}
+
+// createFindings inserts new findings (state open) with their aliases and
+// finding.created events. pkgIDs maps package identity to id.
+func (t *tx) createFindings(ctx context.Context, projectID, artifactID int64, fs []NewFinding, pkgIDs map[string]int64, actor string, now int64) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	ids := make(map[string]int64, len(fs))
+	err := batches(len(fs), batchRows/2, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*14)
+		for i := range fs[lo:hi] {
+			f := &fs[lo+i]
+			var pkgID any
+			if f.Package != nil {
+				key, _ := identity(f.Package)
+				id, ok := pkgIDs[key]
+				if !ok {
+					return fmt.Errorf("%w: finding %q: package %s@%s is not in the artifact", ErrInvalid, f.Key, f.Package.Name, f.Package.Version)
+				}
+				pkgID = id
+			}
+			var fixSince any
+			if f.FixedVersion != "" {
+				fixSince = now
+			}
+			args = append(args, artifactID, projectID, f.Kind, f.Key, f.VulnerabilityID, jsonText(nonNil(f.Aliases)), pkgID,
+				int(f.Severity), f.Summary, f.FixedVersion, nullText(f.Detail), StateOpen, now, fixSince, now)
+		}
+		rows, err := t.query(ctx, `INSERT INTO findings (artifact_id, project_id, kind, key, vulnerability_id, aliases, package_id,
+ severity, summary, fixed_version, detail, state, first_seen, fix_available_since, updated_at) VALUES `+rowsOf(hi-lo, 15)+" RETURNING id, key", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				return err
+			}
+			ids[key] = id
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("insert findings: %w", err)
+	}
+	var aliases [][2]any
+	evs := make([]event, 0, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		id := ids[f.Key]
+		for _, a := range aliasSet(f.VulnerabilityID, f.Aliases) {
+			aliases = append(aliases, [2]any{a, id})
+		}
+		evs = append(evs, event{kind: EventFindingCreated, projectID: projectID, artifactID: artifactID, findingID: id, actor: actor, to: StateOpen})
+	}
+	if err := t.insertAliases(ctx, aliases); err != nil {
+		return err
+	}
+	return t.events(ctx, evs)
+}
+
+func (t *tx) insertAliases(ctx context.Context, aliases [][2]any) error {
+	err := batches(len(aliases), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*2)
+		for _, a := range aliases[lo:hi] {
+			args = append(args, a[0], a[1])
+		}
+		_, err := t.exec(ctx, "INSERT INTO finding_aliases (alias, finding_id) VALUES "+rowsOf(hi-lo, 2), args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("insert aliases: %w", err)
+	}
+	return nil
+}
+
+// aliasSet is the id and its aliases, each once.
+func aliasSet(id string, aliases []string) []string {
+	out := make([]string, 0, len(aliases)+1)
+	if id != "" {
+		out = append(out, id)
+	}
+	for _, a := range aliases {
+		if a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// event is one row of the change log to insert.
+type event struct {
+	kind                             string
+	projectID, artifactID, findingID int64
+	actor, from, to, reason, data    string
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// events appends to the change log.
+func (t *tx) events(ctx context.Context, evs []event) error {
+	now := t.s.now().UnixMilli()
+	err := batches(len(evs), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*10)
+		for _, e := range evs[lo:hi] {
+			var data any
+			if e.data != "" {
+				data = e.data
+			}
+			args = append(args, now, e.kind, nullID(e.projectID), nullID(e.artifactID), nullID(e.findingID), e.actor, e.from, e.to, e.reason, data)
+		}
+		_, err := t.exec(ctx, "INSERT INTO events (at, kind, project_id, artifact_id, finding_id, actor, from_state, to_state, reason, data) VALUES "+rowsOf(hi-lo, 10), args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	return nil
+}
+
+// batches calls fn for [lo, hi) windows of at most size over n items.
+func batches(n, size int, fn func(lo, hi int) error) error {
+	for lo := 0; lo < n; lo += size {
+		if err := fn(lo, min(lo+size, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowsOf is "(?, ?), (?, ?)" for n rows of cols columns.
+func rowsOf(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	var b strings.Builder
+	b.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}

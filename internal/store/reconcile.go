@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+)
+
+// Reconcile replaces the findings of one kind on one artifact with a fresh
+// match: new ones are created; open and accepted ones that vanished are
+// fixed (advisory_withdrawn when their advisory is in Withdrawn,
+// advisory_range_changed otherwise; not_reported for misconfigurations and
+// secrets); fixed ones that come back after such an automatic resolution
+// re-open; severity, summary, fix and aliases are updated. A person's
+// decision (false_positive, or fixed by hand) stays.
+func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, error) {
+	if err := validFindings(r.Findings); err != nil {
+		return ReconcileResult{}, err
+	}
+	for i := range r.Findings {
+		if r.Findings[i].Kind != r.Kind {
+			return ReconcileResult{}, fmt.Errorf("%w: finding %q is a %s, not a %s", ErrInvalid, r.Findings[i].Key, r.Findings[i].Kind, r.Kind)
+		}
+	}
+	var res ReconcileResult
+	err := s.write(ctx, func(t *tx) error {
+		projectID, err := t.projectOf(ctx, r.ArtifactID)
+		if err != nil {
+			return err
+		}
+		now := s.now().UnixMilli()
+		rows, err := t.query(ctx, "SELECT id, key, vulnerability_id, aliases, severity, summary, fixed_version, detail, state, resolution FROM findings WHERE artifact_id = ? AND kind = ?", r.ArtifactID, r.Kind)
+		if err != nil {
+			return err
+		}
+		old, err := collect(rows, func(r scanner) (storedFinding, error) {
+			var f storedFinding
+			var aliases, detail sql.NullString
+			if err := r.Scan(&f.id, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &detail, &f.state, &f.resolution); err != nil {
+				return f, err
+			}
+			f.detail = detail.String
+			return f, unmarshalText(aliases, &f.aliases)
+		})
+		if err != nil {
+			return err
+		}
+		byKey := make(map[string]*storedFinding, len(old))
+		for i := range old {
+			byKey[old[i].key] = &old[i]
+		}
+		var created []NewFinding
+		var evs []event
+		var aliases [][2]any
+		seen := make(map[string]bool, len(r.Findings))
+		ev := func(id int64, kind, from, to, reason, data string) {
+			evs = append(evs, event{kind: kind, projectID: projectID, artifactID: r.ArtifactID, findingID: id, actor: r.Actor, from: from, to: to, reason: reason, data: data})
+		}
+		for i := range r.Findings {
+			nf := &r.Findings[i]
+			seen[nf.Key] = true
+			of, ok := byKey[nf.Key]
+			if !ok {
+				created = append(created, *nf)
+				continue
+			}
+			if of.state == StateFixed && autoResolved(of.resolution) {
+				if _, err := t.exec(ctx, "UPDATE findings SET state = ?, resolution = '', resolved_at = NULL, reason = ?, updated_at = ? WHERE id = ?",
+					StateOpen, "reported again by a new match", now, of.id); err != nil {
+					return err
+				}
+				ev(of.id, EventFindingState, StateFixed, StateOpen, "reported again by a new match", "")
+				res.Reopened++
+			}
+			changes := of.changes(nf)
+			if len(changes) > 0 || of.detail != string(nf.Detail) {
+				var fixSince any = nil
+				if nf.FixedVersion != "" {
+					fixSince = now
+				}
+				if _, err := t.exec(ctx, `UPDATE findings SET severity = ?, summary = ?, fixed_version = ?, aliases = ?, detail = ?,
+ fix_available_since = CASE WHEN ? = '' THEN NULL ELSE COALESCE(fix_available_since, ?) END, updated_at = ? WHERE id = ?`,
+					int(nf.Severity), nf.Summary, nf.FixedVersion, jsonText(nonNil(nf.Aliases)), nullText(nf.Detail), nf.FixedVersion, fixSince, now, of.id); err != nil {
+					return err
+				}
+			}
+			if _, ok := changes["aliases"]; ok {
+				if _, err := t.exec(ctx, "DELETE FROM finding_aliases WHERE finding_id = ?", of.id); err != nil {
+					return err
+				}
+				for _, a := range aliasSet(nf.VulnerabilityID, nf.Aliases) {
+					aliases = append(aliases, [2]any{a, of.id})
+				}
+			}
+			if len(changes) > 0 {
+				ev(of.id, EventFindingUpdated, "", "", "", jsonText(changes))
+				res.Updated++
+			}
+		}
+		for i := range old {
+			of := &old[i]
+			if seen[of.key] || (of.state != StateOpen && of.state != StateAccepted) {
+				continue
+			}
+			resolution := ResolvedNotReported
+			if r.Kind == KindVulnerability {
+				resolution = ResolvedRangeChanged
+				if r.Withdrawn[of.vuln] || slices.ContainsFunc(of.aliases, func(a string) bool { return r.Withdrawn[a] }) {
+					resolution = ResolvedWithdrawn
+				}
+			}
+			reason := "no longer reported: " + resolution
+			if _, err := t.exec(ctx, "UPDATE findings SET state = ?, resolution = ?, resolved_at = ?, reason = ?, accepted_by = '', accepted_until = NULL, updated_at = ? WHERE id = ?",
+				StateFixed, resolution, now, reason, now, of.id); err != nil {
+				return err
+			}
+			ev(of.id, EventFindingState, of.state, StateFixed, reason, jsonText(map[string]string{"resolution": resolution}))
+			res.Resolved++
+		}
+		if err := t.insertAliases(ctx, aliases); err != nil {
+			return err
+		}
+		if err := t.events(ctx, evs); err != nil {
+			return err
+		}
+		if len(created) > 0 {
+			ids, err := t.artifactPackageIDs(ctx, r.ArtifactID)
+			if err != nil {
+				return err
+			}
+			if err := t.createFindings(ctx, projectID, r.ArtifactID, created, ids, r.Actor, now); err != nil {
+				return err
+			}
+			res.Created = len(created)
+		}
+		return nil
+	})
+	if err != nil {
+		return ReconcileResult{}, fmt.Errorf("reconcile artifact %d: %w", r.ArtifactID, err)
+	}
+	return res, nil
+}
+
+// autoResolved tells a resolution made by a match, not by a person or a
+// deployment.
+func autoResolved(resolution string) bool {
+	return resolution == ResolvedWithdrawn || resolution == ResolvedRangeChanged || resolution == ResolvedNotReported
+}
+
+// storedFinding is what Reconcile compares.
+type storedFinding struct {
+	id                                                   int64
+	key, vuln, summary, fixed, detail, state, resolution string
+	aliases                                              []string
+	sev                                                  int
+}
+
+// changes lists what a fresh match changes, as {"field": {"from", "to"}}.
+func (f *storedFinding) changes(nf *NewFinding) map[string][2]any {
+	c := map[string][2]any{}
+	if f.sev != int(nf.Severity) {
+		c["severity"] = [2]any{f.sev, int(nf.Severity)}
+	}
+	if f.summary != nf.Summary {
+		c["summary"] = [2]any{f.summary, nf.Summary}
+	}
+	if f.fixed != nf.FixedVersion {
+		c["fixed_version"] = [2]any{f.fixed, nf.FixedVersion}
+	}
+	if !slices.Equal(nonNil(f.aliases), nonNil(nf.Aliases)) {
+		c["aliases"] = [2]any{nonNil(f.aliases), nonNil(nf.Aliases)}
+	}
+	return c
+}
+
+// artifactPackageIDs maps the identity of each package of an artifact to
+// its id.
+func (t *tx) artifactPackageIDs(ctx context.Context, artifactID int64) (map[string]int64, error) {
+	rows, err := t.query(ctx, "SELECT p.id, p.ecosystem, p.name, p.version, p.purl, p.attrs FROM artifact_packages ap JOIN packages p ON p.id = ap.package_id WHERE ap.artifact_id = ?", artifactID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]int64)
+	err = eachPackageID(rows, func(key string, id int64) { ids[key] = id })
+	return ids, err
+}

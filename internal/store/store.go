@@ -1,0 +1,323 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+var _ API = (*Store)(nil)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Backends.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// versionTable is goose's version table.
+const versionTable = "goose_db_version"
+
+// writeLockID is the PostgreSQL advisory lock every write transaction takes,
+// so that writes of several server processes are serialised like those of
+// one (the event feed relies on commit order = sequence order).
+const writeLockID = 0x76696769 // "vigi"
+
+// Store is the portfolio storage over database/sql, for SQLite and
+// PostgreSQL alike. It is safe for concurrent use.
+type Store struct {
+	backend string
+	// w is the one connection pool writes go through; for SQLite it holds
+	// a single connection. r serves reads.
+	w, r *sql.DB
+	// wmu is the single-writer discipline: one write transaction at a
+	// time, on both backends.
+	wmu sync.Mutex
+	now func() time.Time
+	log *slog.Logger
+
+	schemaVersion int64
+
+	// pkgs caches package identity -> id of committed packages rows.
+	pkgMu sync.RWMutex
+	pkgs  map[string]int64
+
+	// touched throttles TouchToken writes.
+	touchMu sync.Mutex
+	touched map[int64]time.Time
+}
+
+// Open opens (creating when needed) and migrates the store at opts.URL.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	s := &Store{
+		now:     opts.Now,
+		log:     opts.Logger,
+		pkgs:    make(map[string]int64),
+		touched: make(map[int64]time.Time),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var err error
+	if isPostgres(opts.URL) {
+		err = s.openPostgres(opts.URL)
+	} else {
+		err = s.openSQLite(strings.TrimPrefix(opts.URL, "sqlite:"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx, opts.URL); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func isPostgres(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+func (s *Store) openPostgres(u string) error {
+	s.backend = BackendPostgres
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.w, s.r = db, db
+	return nil
+}
+
+func (s *Store) openSQLite(path string) error {
+	s.backend = BackendSQLite
+	if path == "" {
+		return errors.New("open sqlite: empty database path")
+	}
+	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return fmt.Errorf("open sqlite %q: give a plain file path", path)
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "cache_size(-65536)", "wal_autocheckpoint(8192)"} {
+		q.Add("_pragma", p)
+	}
+	wq := url.Values{"_txlock": {"immediate"}}
+	for k, v := range q {
+		wq[k] = v
+	}
+	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The first connection creates the file and switches it to WAL before
+	// any reader opens it.
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	q.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	s.w, s.r = w, r
+	return nil
+}
+
+// migrate applies the embedded migrations under a lock, refusing a schema
+// newer than this binary knows.
+func (s *Store) migrate(ctx context.Context, u string) error {
+	sub, err := fs.Sub(migrations, "migrations/"+s.backend)
+	if err != nil {
+		return err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	dialect := goose.DialectSQLite3
+	if s.backend == BackendPostgres {
+		dialect = goose.DialectPostgres
+		l, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	} else {
+		opts = append(opts, goose.WithLocker(&fileLocker{path: strings.TrimPrefix(u, "sqlite:") + ".migrate-lock"}))
+	}
+	p, err := goose.NewProvider(dialect, s.w, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sources := p.ListSources()
+	known := sources[len(sources)-1].Version
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if current > known {
+		return fmt.Errorf("%w: the database is at schema version %d, this binary knows up to version %d; upgrade Vigil", ErrSchemaTooNew, current, known)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range res {
+		s.log.Info("migrated", "version", r.Source.Version, "duration", r.Duration)
+	}
+	s.schemaVersion = known
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping tells the database answers and its schema is the one this binary
+// migrated to.
+func (s *Store) Ping(ctx context.Context) error {
+	var v sql.NullInt64
+	err := s.r.QueryRowContext(ctx, "SELECT max(version_id) FROM "+versionTable+" WHERE is_applied").Scan(&v)
+	if err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if v.Int64 != s.schemaVersion {
+		return fmt.Errorf("ping: schema version %d, want %d", v.Int64, s.schemaVersion)
+	}
+	return nil
+}
+
+// Backend is "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.backend }
+
+// rebind turns ? placeholders into $n for PostgreSQL. Queries never hold
+// a literal "?" (values are always placeholders).
+func (s *Store) rebind(q string) string {
+	if s.backend != BackendPostgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// tx is one write transaction.
+type tx struct {
+	s  *Store
+	tx *sql.Tx
+	// pkgs are package ids this transaction inserted; they join the
+	// store's cache on commit and are forgotten on rollback.
+	pkgs map[string]int64
+}
+
+// write runs fn in a write transaction under the single-writer lock and
+// commits it; the commit is durable (synchronous=FULL on SQLite) when
+// write returns nil.
+func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	sqltx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{s: s, tx: sqltx}
+	if s.backend == BackendPostgres {
+		if _, err := sqltx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLockID); err != nil {
+			sqltx.Rollback()
+			return fmt.Errorf("write lock: %w", err)
+		}
+	}
+	if err := fn(t); err != nil {
+		sqltx.Rollback()
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if len(t.pkgs) > 0 {
+		s.pkgMu.Lock()
+		for k, id := range t.pkgs {
+			s.pkgs[k] = id
+		}
+		s.pkgMu.Unlock()
+	}
+	return nil
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.s.rebind(q), args...)
+}
+
+// insertID runs an INSERT ... RETURNING id and returns the id.
+func (t *tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := t.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.r.QueryContext(ctx, s.rebind(q), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.r.QueryRowContext(ctx, s.rebind(q), args...)
+}
+
+// isUniqueViolation tells a UNIQUE constraint failure on either backend.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := err.Error()
+	return strings.Contains(m, "UNIQUE constraint failed") || strings.Contains(m, "SQLSTATE 23505")
+}
