@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 func newSBOMCmd(e *env) *cobra.Command {
 	var (
 		format, output, platform string
+		push                     pushFlags
 		insecure, noCache        bool
 	)
 	cmd := &cobra.Command{
@@ -38,6 +40,9 @@ needed.
 			if len(args) == 1 {
 				target = args[0]
 			}
+			if err := push.check(); err != nil {
+				return err
+			}
 			if !slices.Contains(sbom.Formats, format) {
 				return usagef("--format: unknown SBOM format %q (want one of %s)", format, strings.Join(sbom.Formats, ", "))
 			}
@@ -50,6 +55,11 @@ needed.
 				fmt.Fprintf(e.stderr, "warning: could not read %s\n", issueText(is.Path, is.Line, is.Message))
 			}
 			doc := report.SBOMDocument(res, false)
+			if push.server != "" {
+				if err := push.push(cmd.Context(), e, func(w io.Writer) error { return codec.Encode(w, format, doc) }); err != nil {
+					return err
+				}
+			}
 			if output == "" {
 				return codec.Encode(e.stdout, format, doc)
 			}
@@ -72,5 +82,6 @@ needed.
 	cmd.Flags().StringVar(&platform, "platform", "", "platform to pick from a multi-platform image index (default linux/amd64)")
 	cmd.Flags().BoolVar(&insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "do not read or write the image layer cache")
+	push.register(cmd.Flags())
 	return cmd
 }

@@ -39,6 +39,7 @@ type scanFlags struct {
 	platform       string
 	insecure       bool
 	noCache        bool
+	push           pushFlags
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -96,6 +97,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image index (default linux/amd64)")
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the image layer cache")
+	f.push.register(fl)
 }
 
 func newScanKindCmd(e *env, kind string) *cobra.Command {
@@ -152,6 +154,9 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	if f.exitCode < 0 || f.exitCode > 125 {
 		return usagef("--exit-code: %d is out of range 0-125", f.exitCode)
 	}
+	if err := f.push.check(); err != nil {
+		return err
+	}
 	dbDir, err := f.db.resolveDir()
 	if err != nil {
 		return err
@@ -186,6 +191,13 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 			return &exitError{code: ExitError, err: err}
 		}
 		return err
+	}
+	if f.push.server != "" {
+		// The server matches the inventory itself, with its own database;
+		// it gets the whole result, before local suppressions and filters.
+		if err := f.push.push(ctx, e, func(w io.Writer) error { return report.Write(w, "json", res, report.Options{}) }); err != nil {
+			return err
+		}
 	}
 	cfg, err := loadConfig(f.configFile, target)
 	if err != nil {

@@ -181,13 +181,13 @@ func inventoryDigest(res *scan.Result) string {
 			locs = append(locs, fmt.Sprintf("%s:%d@%s", l.Path, l.Line, l.Layer))
 		}
 		slices.Sort(locs)
-		lines = append(lines, "p\x00"+packageIdentity(p)+"\x00"+strings.Join(locs, ","))
+		lines = append(lines, "p|"+packageIdentity(p)+"|"+strings.Join(locs, ","))
 	}
 	for _, m := range res.Misconfigurations {
-		lines = append(lines, "m\x00"+misconfigKey(m))
+		lines = append(lines, "m|"+misconfigKey(m))
 	}
 	for _, s := range res.Secrets {
-		lines = append(lines, "s\x00"+secretKey(s))
+		lines = append(lines, "s|"+secretKey(s))
 	}
 	slices.Sort(lines)
 	h := sha256.New()
@@ -204,17 +204,17 @@ func packageIdentity(p *inventory.Package) string {
 	if p.Dev {
 		dev = "dev"
 	}
-	return strings.Join([]string{p.Ecosystem, p.Name, p.Version, p.PURL, p.Extractor, p.SourceName, p.SourceVersion, p.Platform, string(p.Relationship), dev}, "\x00")
+	return strings.Join([]string{p.Ecosystem, p.Name, p.Version, p.PURL, p.Extractor, p.SourceName, p.SourceVersion, p.Platform, string(p.Relationship), dev}, "|")
 }
 
 func vulnKey(v scan.Vulnerability) string {
-	return "vuln\x00" + v.ID + "\x00" + v.Package.Ecosystem + "\x00" + v.Package.Name + "\x00" + v.Package.Version + "\x00" + v.Package.PURL
+	return "vuln|" + v.ID + "|" + v.Package.Ecosystem + "|" + v.Package.Name + "|" + v.Package.Version + "|" + v.Package.PURL
 }
 
 func misconfigKey(m scan.Misconfiguration) string {
-	return fmt.Sprintf("misconfig\x00%s\x00%s\x00%d\x00%s", m.CheckID, m.Location.Path, m.Location.Line, m.Resource)
+	return fmt.Sprintf("misconfig|%s|%s|%d|%s", m.CheckID, m.Location.Path, m.Location.Line, m.Resource)
 }
 
 func secretKey(s scan.Secret) string {
-	return fmt.Sprintf("secret\x00%s\x00%s\x00%d\x00%s", s.RuleID, s.Fingerprint, s.Location.Line, s.Location.Path)
+	return fmt.Sprintf("secret|%s|%s|%d|%s", s.RuleID, s.Fingerprint, s.Location.Line, s.Location.Path)
 }

@@ -36,6 +36,9 @@ type Options struct {
 	TestClock bool
 	Clock     *Clock
 	Limits    Limits
+	// AuthFailures is how many failed authentications an address may make
+	// per minute before it gets 429 (default 20).
+	AuthFailures int
 	// SweepInterval is how often expired acceptances are re-opened.
 	SweepInterval time.Duration
 }
@@ -70,6 +73,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
+	if opts.AuthFailures <= 0 {
+		opts.AuthFailures = 20
+	}
 	if opts.SweepInterval <= 0 {
 		opts.SweepInterval = 30 * time.Second
 	}
@@ -79,7 +85,7 @@ func New(opts Options) (*Server, error) {
 		log:       log,
 		clock:     clock,
 		mux:       http.NewServeMux(),
-		failures:  &auth.FailureLimiter{Max: 20, Window: time.Minute},
+		failures:  &auth.FailureLimiter{Max: opts.AuthFailures, Window: time.Minute},
 		ingestSem: make(chan struct{}, 8),
 	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)

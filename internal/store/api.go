@@ -73,12 +73,12 @@ type Deploy struct {
 
 // DeployResult tells what a deployment did.
 type DeployResult struct {
-	Deployment Deployment
+	Deployment Deployment `json:"deployment"`
 	// Replaced is the deployment it ended, if any.
-	Replaced *Deployment
+	Replaced *Deployment `json:"replaced,omitempty"`
 	// Resolved are the findings of the replaced artifact that the new one
 	// does not have (state fixed, resolution replaced_by_upgrade).
-	Resolved []Finding
+	Resolved []Finding `json:"resolved"`
 }
 
 // StateChange is a person's (or a token's) triage decision.
@@ -106,7 +106,10 @@ type Reconcile struct {
 
 // ReconcileResult counts what changed.
 type ReconcileResult struct {
-	Created, Resolved, Reopened, Updated int
+	Created  int `json:"created"`
+	Resolved int `json:"resolved"`
+	Reopened int `json:"reopened"`
+	Updated  int `json:"updated"`
 }
 
 // Page asks for one page of a list: items after Cursor (opaque, from the

@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/vigil-sec/vigil/internal/server"
+	"github.com/vigil-sec/vigil/internal/store"
+)
+
+// storeFlags say where the server's database is (serve and token share them).
+type storeFlags struct {
+	dataDir  string
+	database string
+}
+
+func (f *storeFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.dataDir, "data-dir", "", "directory of the embedded SQLite database and the server's vulnerability database (default: $XDG_DATA_HOME/vigil)")
+	fl.StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://...); default: embedded SQLite in --data-dir")
+}
+
+func (f *storeFlags) resolve() (dataDir, url string, err error) {
+	dataDir = f.dataDir
+	if dataDir == "" {
+		base := os.Getenv("XDG_DATA_HOME")
+		if base == "" {
+			home, herr := os.UserHomeDir()
+			if herr != nil {
+				return "", "", usagef("--data-dir: no home directory to default to: %v", herr)
+			}
+			base = filepath.Join(home, ".local", "share")
+		}
+		dataDir = filepath.Join(base, "vigil")
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", "", fmt.Errorf("create data dir: %w", err)
+	}
+	url = f.database
+	if url == "" {
+		url = filepath.Join(dataDir, "vigil.db")
+	} else if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		return "", "", usagef("--database: want a postgres:// URL (leave it empty for the embedded SQLite database)")
+	}
+	return dataDir, url, nil
+}
+
+func (f *storeFlags) open(ctx context.Context, log *slog.Logger, now func() time.Time) (*store.Store, string, error) {
+	dataDir, url, err := f.resolve()
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := store.Open(ctx, store.Options{URL: url, Logger: log, Now: now})
+	if err != nil {
+		return nil, "", &exitError{code: ExitError, err: err}
+	}
+	return st, dataDir, nil
+}
+
+type serveFlags struct {
+	store          storeFlags
+	listen         string
+	vulndbFrom     string
+	tlsCert        string
+	tlsKey         string
+	insecureListen bool
+	dev            bool
+	testClock      bool
+	configFile     string
+	grace          time.Duration
+	maxBody        int64
+	logLevel       string
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the portfolio server: inventory of what is built and deployed, findings and their lifecycle",
+		Long: `Run the Vigil server. CI jobs push SBOMs and scan reports to it
+('vigil scan --push URL --project P'), deployments say what runs where
+('vigil deploy'), and the server keeps every artifact's findings with their
+history behind an authenticated JSON API (/api/v1, OpenAPI 3.1 at
+/api/openapi.json).
+
+Storage is an embedded SQLite database in --data-dir (no setup), or
+PostgreSQL with --database postgres://... . Migrations are applied at start.
+
+Every flag can also be set with a VIGIL_* environment variable (--data-dir is
+VIGIL_DATA_DIR, --database also VIGIL_DATABASE_URL) or a key of the YAML file
+given by --config (the flag's name: "listen: 127.0.0.1:8080"). Flags win over
+the environment, which wins over the file.
+
+Plain HTTP is served only on loopback addresses unless --insecure-listen;
+use --tls-cert and --tls-key otherwise. Tokens come from 'vigil token create'.
+
+Endpoints: /healthz (alive), /readyz (database reachable, migrations
+applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyFlagSources(cmd, f.configFile); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), e, &f)
+		},
+	}
+	fl := cmd.Flags()
+	f.store.register(fl)
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fl.StringVar(&f.vulndbFrom, "vulndb-from", "", "where the vulnerability database is refreshed from: a URL or a directory laid out like the OSV bucket (as 'vigil db update --from'); default: the public OSV bucket")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fl.BoolVar(&f.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
+	fl.BoolVar(&f.dev, "dev", false, "no authentication at all, loopback only (for trying the server out)")
+	fl.BoolVar(&f.testClock, "test-clock", false, "enable POST /api/v1/admin/clock, which moves the server's clock forward (for tests of expiries and SLAs)")
+	fl.StringVar(&f.configFile, "config", "", "YAML file of flag values (keys are flag names)")
+	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	fl.Int64Var(&f.maxBody, "max-body", server.DefaultLimits.MaxBody, "largest pushed document, in bytes (compressed or not)")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}
+
+// applyFlagSources fills every flag the command line did not set from
+// VIGIL_<FLAG> and then from the config file, so that each flag has all
+// three forms without a table to keep in step.
+func applyFlagSources(cmd *cobra.Command, configFile string) error {
+	if configFile == "" {
+		configFile = os.Getenv("VIGIL_CONFIG")
+	}
+	file := map[string]any{}
+	if configFile != "" {
+		b, err := os.ReadFile(configFile)
+		if err != nil {
+			return usagef("--config: %v", err)
+		}
+		if err := yaml.Unmarshal(b, &file); err != nil {
+			return usagef("--config %s: %v", configFile, err)
+		}
+	}
+	var errs []error
+	known := map[string]bool{}
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		known[fl.Name] = true
+		if fl.Changed || fl.Name == "help" || fl.Name == "config" {
+			return
+		}
+		env := "VIGIL_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		v, ok := os.LookupEnv(env)
+		if !ok && fl.Name == "database" {
+			v, ok = os.LookupEnv("VIGIL_DATABASE_URL")
+		}
+		if !ok {
+			if fv, found := file[fl.Name]; found {
+				v, ok = fmt.Sprint(fv), true
+			}
+		}
+		if ok {
+			if err := fl.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %v", env, err))
+			}
+		}
+	})
+	for k := range file {
+		if !known[k] {
+			errs = append(errs, fmt.Errorf("%s: unknown key %q", configFile, k))
+		}
+	}
+	if len(errs) > 0 {
+		return &exitError{code: ExitError, err: errors.Join(errs...)}
+	}
+	return nil
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func runServe(ctx context.Context, e *env, f *serveFlags) error {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usagef("--log-level: %v", err)
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
+	tlsOn := f.tlsCert != "" || f.tlsKey != ""
+	if tlsOn && (f.tlsCert == "" || f.tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	loop := isLoopback(f.listen)
+	if f.dev && !loop {
+		return usagef("--dev serves without authentication and only on a loopback address, not %q", f.listen)
+	}
+	if !tlsOn && !loop && !f.insecureListen {
+		return usagef("refusing plain HTTP on %q: give --tls-cert and --tls-key, listen on loopback, or pass --insecure-listen", f.listen)
+	}
+	clock := &server.Clock{}
+	st, dataDir, err := f.store.open(ctx, log, clock.Now)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Options{
+		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
+		Dev: f.dev, TestClock: f.testClock, Clock: clock,
+		Limits: server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
+	})
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	log.Info("refreshing the vulnerability database", "from", f.vulndbFrom)
+	if r, err := srv.Refresh(ctx); err != nil {
+		log.Error("refresh the vulnerability database", "err", err)
+	} else {
+		log.Info("vulnerability database ready", "artifacts_rematched", r.Artifacts, "duration", r.Duration)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	l, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("listen: %w", err)}
+	}
+	hs := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return usagef("--tls-cert/--tls-key: %v", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if f.dev {
+		log.Warn("DEV MODE: no authentication, every request is admin; loopback only", "listen", l.Addr().String())
+		fmt.Fprintf(e.stderr, "\n*** vigil serve --dev: NO AUTHENTICATION, every caller is admin (loopback only) ***\n\n")
+	}
+	log.Info("listening", "addr", l.Addr().String(), "tls", tlsOn, "backend", st.Backend(), "data_dir", dataDir)
+	return srv.Run(ctx, l, hs, f.grace)
+}
+
+func newTokenCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke the server's API tokens"}
+	var sf storeFlags
+	sf.register(cmd.PersistentFlags())
+	var role, name, expires string
+	var projects []string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token and print it (once) on standard output",
+		Long: `Create an API token. The token is printed once, alone on standard output;
+the server keeps only its SHA-256.
+
+Roles: reader (read findings), writer (push artifacts, record deployments,
+triage findings), admin (everything, tokens, refresh). --project limits a
+token to projects (repeatable); without it the token is global.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := sf.open(cmd.Context(), e.logger(), nil)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if name == "" {
+				name = role
+			}
+			_, secret, err := server.IssueToken(cmd.Context(), st, name, role, projects, expires, time.Now().UTC())
+			if err != nil {
+				if errors.Is(err, store.ErrInvalid) {
+					return usagef("%v", err)
+				}
+				return err
+			}
+			fmt.Fprintln(e.stdout, secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&role, "role", "", "admin, writer or reader (required)")
+	create.Flags().StringArrayVar(&projects, "project", nil, "limit the token to this project (repeatable)")
+	create.Flags().StringVar(&name, "name", "", "a name to recognise the token by (default: the role)")
+	create.Flags().StringVar(&expires, "expires", "", "lifetime, e.g. 90d or 12h (default: no expiry)")
+	_ = create.MarkFlagRequired("role")
+	list := &cobra.Command{
+		Use: "list", Short: "List tokens (never their secrets)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := sf.open(cmd.Context(), e.logger(), nil)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ts, err := st.ListTokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%-6s %-20s %-7s %-24s %-20s %s\n", "ID", "NAME", "ROLE", "PROJECTS", "EXPIRES", "STATUS")
+			for _, t := range ts {
+				status, exp := "active", "never"
+				if !t.ExpiresAt.IsZero() {
+					exp = t.ExpiresAt.Format(time.DateTime)
+					if !time.Now().Before(t.ExpiresAt) {
+						status = "expired"
+					}
+				}
+				if !t.RevokedAt.IsZero() {
+					status = "revoked"
+				}
+				ps := strings.Join(t.Projects, ",")
+				if ps == "" {
+					ps = "(all)"
+				}
+				fmt.Fprintf(e.stdout, "%-6d %-20s %-7s %-24s %-20s %s\n", t.ID, t.Name, t.Role, ps, exp, status)
+			}
+			return nil
+		},
+	}
+	revoke := &cobra.Command{
+		Use: "revoke ID", Short: "Revoke a token", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var id int64
+			if _, err := fmt.Sscanf(args[0], "%d", &id); err != nil {
+				return usagef("token id %q: want a number from 'vigil token list'", args[0])
+			}
+			st, _, err := sf.open(cmd.Context(), e.logger(), nil)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return st.RevokeToken(cmd.Context(), id, "cli")
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
