@@ -152,6 +152,14 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	if f.exitCode < 0 || f.exitCode > 125 {
 		return usagef("--exit-code: %d is out of range 0-125", f.exitCode)
 	}
+	// A policy that does not compile, or defines nothing to evaluate, is a
+	// usage error before any scanning: never a silent pass.
+	var policies *gate.Policies
+	if len(f.policyDirs) > 0 {
+		if policies, err = gate.LoadPolicies(ctx, f.policyDirs); err != nil {
+			return &usageError{err: fmt.Errorf("--policy: %w", err)}
+		}
+	}
 	dbDir, err := f.db.resolveDir()
 	if err != nil {
 		return err
@@ -237,7 +245,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 			fmt.Fprintf(e.stderr, "warning: could not read %s\n", issueText(is.Path, is.Line, is.Message))
 		}
 	}
-	gopts := gate.Options{FailOn: failOn, PolicyDirs: f.policyDirs}
+	gopts := gate.Options{FailOn: failOn, PolicyDirs: f.policyDirs, Policies: policies}
 	if cfg != nil {
 		gopts.OnlyFixable = cfg.Gate.OnlyFixable
 		gopts.MinAdvisoryAge = cfg.Gate.MinAdvisoryAge.Duration
