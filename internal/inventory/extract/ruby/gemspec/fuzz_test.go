@@ -2,22 +2,13 @@ package gemspec
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
 func FuzzParse(f *testing.F) {
-	for _, pattern := range []string{"testdata/specifications/*.gemspec", "testdata/specifications/default/*.gemspec", "testdata/malformed/*.gemspec"} {
-		files, _ := filepath.Glob(pattern)
-		for _, p := range files {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-		}
-	}
+	testutil.AddFuzzFiles(f, "testdata/specifications/*.gemspec", "testdata/specifications/default/*.gemspec", "testdata/malformed/*.gemspec")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Parse(bytes.NewReader(b))
 		if err != nil {
