@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/report"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/testutil"
 )
@@ -67,6 +68,11 @@ func TestInstalledRootfs(t *testing.T) {
 	if p := byName["mystery"]; p.Version != "2.0" || p.Evidence != inventory.EvidenceFileName {
 		t.Errorf("mystery = %+v, want 2.0 from the file name", p)
 	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, "json", res, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Validate(t, testutil.SchemaVigil, buf.Bytes()) // evidence is part of the schema
 	var ids []string
 	for _, v := range res.Vulnerabilities {
 		if v.Package.Name == "cgi" {
