@@ -59,6 +59,7 @@ const (
 	PropLayer         = "vigil:layer"
 	PropRelationship  = "vigil:relationship"
 	PropExtractor     = "vigil:extractor"
+	PropEvidence      = "vigil:evidence"
 )
 
 // Other tools' property names read on decode.
@@ -123,6 +124,8 @@ func ToPackage(c Component, sbomPath, extractor string) (inventory.Package, bool
 	if pkg.SourceName != "" && pkg.SourceVersion == "" {
 		pkg.SourceVersion = pkg.Version
 	}
+	// The evidence decides whether the package is matched.
+	pkg.Evidence = first(c.Properties[PropEvidence])
 	switch inventory.Relationship(first(c.Properties[PropRelationship])) {
 	case inventory.RelDirect:
 		pkg.Relationship = inventory.RelDirect
@@ -147,6 +150,9 @@ func Properties(p *inventory.Package) [][2]string {
 	}
 	if p.Relationship != inventory.RelUnknown {
 		props = append(props, [2]string{PropRelationship, string(p.Relationship)})
+	}
+	if p.Evidence != "" {
+		props = append(props, [2]string{PropEvidence, p.Evidence})
 	}
 	if p.SourceName != "" {
 		props = append(props, [2]string{PropSourceName, p.SourceName}, [2]string{PropSourceVersion, p.SourceVersion})
