@@ -96,7 +96,7 @@ func TestOtherTools(t *testing.T) {
 		want []string // ecosystem name version source
 	}{
 		{"testdata/syft-style.cdx.json", []string{"Debian:12 libssl3 3.0.11-1~deb12u2 openssl", "npm lodash 4.17.4 ", "Go github.com/gin-gonic/gin 1.6.0 "}},
-		{"testdata/trivy-style.cdx.json", []string{"Debian:12 libc6 2.36-9+deb12u3 glibc", "PyPI django 2.2.0 "}},
+		{"testdata/trivy-style.cdx.json", []string{"Debian:12 libc6 2.36-9+deb12u3 glibc", "PyPI Django 2.2.0 "}},
 	}
 	for _, tt := range tests {
 		f, err := os.Open(tt.file)
