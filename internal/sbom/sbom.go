@@ -135,8 +135,12 @@ func ToPackage(c Component, sbomPath, fallback string) (inventory.Package, bool)
 	}
 	// Vigil's Go extractors write module versions without the "v" (as OSV
 	// ranges do); Syft and Trivy keep it in the purl.
+	// Syft writes the stdlib as the toolchain names it ("go1.22.0").
 	if pkg.Ecosystem == "Go" {
 		pkg.Version = strings.TrimPrefix(pkg.Version, "v")
+		if pkg.Name == "stdlib" {
+			pkg.Version = strings.TrimPrefix(pkg.Version, "go")
+		}
 	}
 	// A purl normalises a PyPI name ("django"); the component keeps the
 	// name as the project spells it ("Django"), as a direct scan reports it.
