@@ -130,7 +130,8 @@ func scanDirect(t *testing.T, in roundTripInput, dbo scan.DBOptions) (direct, in
 }
 
 // extractorInputs lists the testdata of each registered extractor: each
-// directory (scanned as a root filesystem for OS and installed-package
+// directory (and for OS and installed-package extractors the testdata
+// directory itself) (scanned as a root filesystem for OS and installed-package
 // extractors, else as a source tree) and each file (extracted by its
 // extractor, then matched). Malformed and fuzz corpora, and files their
 // extractor rejects, are not inputs.
@@ -147,6 +148,12 @@ func extractorInputs(t *testing.T, exs []inventory.Extractor) []roundTripInput {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue // no testdata: the coverage check names the extractor
+		}
+		if osNames[ex.Name()] {
+			// Installed packages are found by their place in a tree
+			// (specifications/x.gemspec): the testdata directory is a root
+			// filesystem of its own.
+			out = append(out, roundTripInput{name: ex.Name() + "/testdata", path: dir, kind: scan.KindRootFS})
 		}
 		for _, e := range entries {
 			name := ex.Name() + "/" + e.Name()
