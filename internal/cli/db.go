@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
@@ -82,13 +84,10 @@ update leaves the previous database usable.
 				return usagef("--offline: db update needs --from DIR to work without the network")
 			}
 			rep, err := updateDB(cmd.Context(), e, dir, from, splitList(ecosystems))
-			if err != nil {
-				return err
+			if rep != nil {
+				printUpdateReport(e.stderr, rep)
 			}
-			if failed := printUpdateReport(e.stderr, rep); failed > 0 {
-				return &exitError{code: ExitError, err: fmt.Errorf("%d ecosystem(s) could not be updated; their previous data is kept", failed)}
-			}
-			return nil
+			return err
 		},
 	}
 	dbf.register(cmd)
@@ -192,23 +191,31 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
-// updateDB runs vulndb.Update with a progress bar on a terminal.
+// updateDB runs vulndb.Update with a progress bar on a terminal. On a
+// partial failure it returns the report and the failures, one line per cause.
 func updateDB(ctx context.Context, e *env, dir, from string, ecosystems []string) (*vulndb.UpdateReport, error) {
 	prog := newProgress(e.stderr)
 	rep, err := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: dir, From: from, Ecosystems: ecosystems, Progress: prog.update, Logger: e.logger()})
 	prog.done()
-	if err != nil {
-		src := from
-		if src == "" {
-			src = vulndb.DefaultSource
-		}
-		return nil, fmt.Errorf("update vulnerability database from %s: %w", src, err)
+	switch {
+	case err == nil:
+		return rep, nil
+	case errors.Is(err, vulndb.ErrUnreachable):
+		err = fmt.Errorf("update vulnerability database: %w\n%s", err, scan.OfflineHint)
+	case rep != nil:
+		err = fmt.Errorf("update vulnerability database (the previous data of these ecosystems is kept): %w", err)
+	default:
+		err = fmt.Errorf("update vulnerability database: %w", err)
 	}
-	return rep, nil
+	return rep, err
 }
 
-// printUpdateReport says what changed, one line per ecosystem.
-func printUpdateReport(w io.Writer, rep *vulndb.UpdateReport) (failed int) {
+// printUpdateReport says what changed, one line per ecosystem that was
+// updated; the failed ones are in the error, grouped by cause.
+func printUpdateReport(w io.Writer, rep *vulndb.UpdateReport) {
+	if rep.Failed() == len(rep.Ecosystems) {
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var invalid int
 	for _, eco := range rep.Ecosystems {
@@ -220,9 +227,8 @@ func printUpdateReport(w io.Writer, rep *vulndb.UpdateReport) (failed int) {
 			what = fmt.Sprintf("new: %d records", eco.Records)
 		case vulndb.StatusUpdated:
 			what = fmt.Sprintf("updated: +%d ~%d -%d, %d records", eco.Added, eco.Modified, eco.Removed, eco.Records)
-		case vulndb.StatusFailed:
-			what = fmt.Sprintf("FAILED: %v (previous data kept)", eco.Err)
-			failed++
+		default:
+			continue
 		}
 		if eco.Invalid > 0 {
 			what += fmt.Sprintf("; %d invalid records skipped", eco.Invalid)
@@ -235,12 +241,11 @@ func printUpdateReport(w io.Writer, rep *vulndb.UpdateReport) (failed int) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "Database %s updated from %s in %s", rep.Dir, rep.Source, rep.Duration.Round(time.Millisecond))
-	if failed > 0 {
+	if failed := rep.Failed(); failed > 0 {
 		fmt.Fprintf(w, "; %d ecosystems failed", failed)
 	}
 	if invalid > 0 {
 		fmt.Fprintf(w, "; %d invalid records skipped", invalid)
 	}
 	fmt.Fprintln(w)
-	return failed
 }

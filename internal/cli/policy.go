@@ -23,7 +23,8 @@ Gate policies (package vigil) and custom checks (package vigil.checks.*) may
 live in the same directory; the built-in helper libraries (vigil.lib.*) are
 available to them.
 
-Exit codes: 0 all tests passed, 1 a test failed, 2 a policy does not compile.`,
+Exit codes: 0 all tests passed, 1 a test failed, 2 a policy does not compile
+or a directory holds no tests.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("policy test needs at least one directory")
@@ -32,6 +33,9 @@ Exit codes: 0 all tests passed, 1 a test failed, 2 a policy does not compile.`,
 		},
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			passed, failed, err := iac.TestPolicies(cmd.Context(), dirs, e.stdout)
+			if errors.Is(err, policy.ErrNoTests) {
+				return &usageError{err: err}
+			}
 			if err != nil && !errors.Is(err, policy.ErrTestsFailed) {
 				return &exitError{code: ExitError, err: err}
 			}

@@ -157,6 +157,14 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	if err := f.push.check(); err != nil {
 		return err
 	}
+	// A policy that does not compile, or defines nothing to evaluate, is a
+	// usage error before any scanning: never a silent pass.
+	var policies *gate.Policies
+	if len(f.policyDirs) > 0 {
+		if policies, err = gate.LoadPolicies(ctx, f.policyDirs); err != nil {
+			return &usageError{err: fmt.Errorf("--policy: %w", err)}
+		}
+	}
 	dbDir, err := f.db.resolveDir()
 	if err != nil {
 		return err
@@ -249,7 +257,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 			fmt.Fprintf(e.stderr, "warning: could not read %s\n", issueText(is.Path, is.Line, is.Message))
 		}
 	}
-	gopts := gate.Options{FailOn: failOn, PolicyDirs: f.policyDirs}
+	gopts := gate.Options{FailOn: failOn, PolicyDirs: f.policyDirs, Policies: policies}
 	if cfg != nil {
 		gopts.OnlyFixable = cfg.Gate.OnlyFixable
 		gopts.MinAdvisoryAge = cfg.Gate.MinAdvisoryAge.Duration

@@ -6,6 +6,7 @@ package gate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -40,7 +41,10 @@ type Options struct {
 	DenyPackages []string
 	// PolicyDirs hold Rego files; rules data.vigil.deny and data.vigil.warn.
 	PolicyDirs []string
-	Now        func() time.Time
+	// Policies, if set, are PolicyDirs already loaded with LoadPolicies
+	// (so that a caller reports a bad policy before scanning).
+	Policies *Policies
+	Now      func() time.Time
 }
 
 // Outcome is the gate's verdict.
@@ -102,8 +106,15 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 			}
 		}
 	}
-	if len(o.PolicyDirs) > 0 {
-		denies, warns, err := EvalPolicies(ctx, r, o.PolicyDirs)
+	pol := o.Policies
+	if pol == nil && len(o.PolicyDirs) > 0 {
+		var err error
+		if pol, err = LoadPolicies(ctx, o.PolicyDirs); err != nil {
+			return out, err
+		}
+	}
+	if pol != nil {
+		denies, warns, err := pol.Eval(ctx, r)
 		if err != nil {
 			return out, err
 		}
@@ -128,17 +139,96 @@ func licenseMentions(expr, id string) bool {
 	return false
 }
 
-// EvalPolicies evaluates data.vigil.deny and data.vigil.warn of the Rego
-// files in dirs (tests, *_test.rego, are left out) with input = the JSON
-// report. Results may be strings or objects with "msg".
-func EvalPolicies(ctx context.Context, r *scan.Result, dirs []string) (denies, warns []string, err error) {
-	mods, err := loadModules(dirs)
+// ErrNoPolicy is returned (wrapped, naming the directory) when a policy
+// directory defines nothing the gate or the misconfiguration scanner
+// evaluates: a typo in the package name must fail the run, not pass it.
+var ErrNoPolicy = errors.New("no deny or warn rule in package vigil and no check in package vigil.checks.*")
+
+// Policies are compiled gate policies, ready to evaluate.
+type Policies struct {
+	pq rego.PreparedEvalQuery
+}
+
+// policyQuery reads deny and warn independently: a comprehension is always
+// defined, so an undefined rule gives an empty list and never makes the
+// other one undefined.
+const policyQuery = "d := [x | x := data.vigil.deny]; w := [x | x := data.vigil.warn]"
+
+// LoadPolicies parses and compiles the Rego files of dirs (directories or
+// single files; tests, *_test.rego, are left out). Each one must define a
+// deny or warn rule in package vigil, or hold an IaC check (package
+// vigil.checks.*); otherwise the error wraps ErrNoPolicy and names it.
+func LoadPolicies(ctx context.Context, dirs []string) (*Policies, error) {
+	var mods []*ast.Module
+	for _, dir := range dirs {
+		m, err := loadModules(dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := evaluable(dir, m); err != nil {
+			return nil, err
+		}
+		for _, x := range m {
+			// IaC checks (package vigil.checks.*) are run by the
+			// misconfig scanner with their own input; everything else
+			// (package vigil and any helper packages) is the gate's.
+			if !isCheck(x) {
+				mods = append(mods, x)
+			}
+		}
+	}
+	opts := []func(*rego.Rego){rego.Query(policyQuery), rego.StrictBuiltinErrors(true)}
+	for _, m := range mods {
+		opts = append(opts, rego.ParsedModule(m))
+	}
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("compile policies: %w", err)
 	}
-	if len(mods) == 0 {
-		return nil, nil, nil
+	return &Policies{pq: pq}, nil
+}
+
+func isCheck(m *ast.Module) bool {
+	return strings.HasPrefix(m.Package.Path.String(), "data.vigil.checks.")
+}
+
+// evaluable reports ErrNoPolicy unless the modules of dir define
+// data.vigil.deny, data.vigil.warn or a check's deny.
+func evaluable(dir string, mods []*ast.Module) error {
+	var pkgs []string
+	for _, m := range mods {
+		pkg := m.Package.Path.String()
+		switch {
+		case pkg == "data.vigil" && (hasRule(m, "deny") || hasRule(m, "warn")):
+			return nil
+		case isCheck(m) && hasRule(m, "deny"):
+			return nil
+		}
+		pkgs = append(pkgs, strings.TrimPrefix(pkg, "data."))
 	}
+	slices.Sort(pkgs)
+	found := "no .rego files"
+	if pkgs = slices.Compact(pkgs); len(pkgs) > 0 {
+		found = "found package " + strings.Join(pkgs, ", ")
+	}
+	return fmt.Errorf("policy %q: %w (%s)", dir, ErrNoPolicy, found)
+}
+
+// hasRule reports whether m defines a rule named name (deny contains ...,
+// deny := ..., deny if ...).
+func hasRule(m *ast.Module, name string) bool {
+	for _, r := range m.Rules {
+		if ref := r.Head.Ref(); len(ref) > 0 && ref[0].Value.Compare(ast.Var(name)) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Eval evaluates data.vigil.deny and data.vigil.warn with input = the JSON
+// report. Results may be strings or objects with "msg"; they come back
+// sorted and without repeats.
+func (p *Policies) Eval(ctx context.Context, r *scan.Result) (denies, warns []string, err error) {
 	// input is exactly what --format json prints.
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -148,23 +238,28 @@ func EvalPolicies(ctx context.Context, r *scan.Result, dirs []string) (denies, w
 	if err := json.Unmarshal(b, &input); err != nil {
 		return nil, nil, err
 	}
-	opts := []func(*rego.Rego){rego.Query("d := data.vigil.deny; w := data.vigil.warn"), rego.Input(input), rego.StrictBuiltinErrors(true)}
-	for _, m := range mods {
-		opts = append(opts, rego.ParsedModule(m))
-	}
-	rs, err := rego.New(opts...).Eval(ctx)
+	rs, err := p.pq.Eval(ctx, rego.EvalInput(input))
 	if err != nil {
-		// A policy dir without package vigil leaves deny undefined: an
-		// empty result set, not an error. Anything else is an error.
 		return nil, nil, fmt.Errorf("evaluate policies: %w", err)
 	}
 	for _, res := range rs {
-		denies = append(denies, messages(res.Bindings["d"])...)
-		warns = append(warns, messages(res.Bindings["w"])...)
+		for _, v := range each(res.Bindings["d"]) {
+			denies = append(denies, messages(v)...)
+		}
+		for _, v := range each(res.Bindings["w"]) {
+			warns = append(warns, messages(v)...)
+		}
 	}
 	sort.Strings(denies)
 	sort.Strings(warns)
 	return slices.Compact(denies), slices.Compact(warns), nil
+}
+
+// each unwraps the list a comprehension of policyQuery binds: empty when
+// the rule is undefined, one value otherwise.
+func each(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 // messages turns a rule's value (a set of strings or of objects with msg)
@@ -202,44 +297,37 @@ func messages(v any) []string {
 // MaxPolicySize bounds one Rego file.
 const MaxPolicySize = 4 << 20
 
-// loadModules parses every non-test .rego file under dirs, with file names
-// in errors. Rego v1 syntax.
-func loadModules(dirs []string) ([]*ast.Module, error) {
+// loadModules parses every non-test .rego file under dir (a directory or
+// one file), with file names in errors. Rego v1 syntax.
+func loadModules(dir string) ([]*ast.Module, error) {
 	var mods []*ast.Module
-	for _, dir := range dirs {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if info.Size() > MaxPolicySize {
-				return fmt.Errorf("policy %q: larger than %d bytes", p, MaxPolicySize)
-			}
-			src, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
-			if err != nil {
-				return fmt.Errorf("parse policy: %w", err)
-			}
-			// IaC checks (package vigil.checks.*) are run by the
-			// misconfig scanner with their own input; everything else
-			// (package vigil and any helper packages) is the gate's.
-			if !strings.HasPrefix(m.Package.Path.String(), "data.vigil.checks.") {
-				mods = append(mods, m)
-			}
-			return nil
-		})
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return nil, fmt.Errorf("load policies from %q: %w", dir, err)
+			return err
 		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Size() > MaxPolicySize {
+			return fmt.Errorf("policy %q: larger than %d bytes", p, MaxPolicySize)
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return fmt.Errorf("parse policy: %w", err)
+		}
+		mods = append(mods, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load policies from %q: %w", dir, err)
 	}
 	return mods, nil
 }

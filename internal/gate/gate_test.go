@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,5 +98,89 @@ deny contains "x" if kubernetes.undefined_function(input)
 	_, err = Evaluate(t.Context(), result(), Options{PolicyDirs: []string{dir}})
 	if err == nil || !strings.Contains(err.Error(), "broken.rego:") {
 		t.Errorf("err = %v, want the file and line of the syntax error", err)
+	}
+}
+
+// TestPolicyCombinations: deny and warn are read independently, so an
+// undefined rule never cancels the other (a deny-only policy once passed
+// the gate); a directory that defines neither fails closed.
+func TestPolicyCombinations(t *testing.T) {
+	const (
+		denyOnly = "package vigil\n\ndeny contains \"release freeze: nothing ships today\" if { true }\n"
+		warnOnly = "package vigil\n\nwarn contains \"heads up\" if true\n"
+		both     = "package vigil\n\ndeny contains \"no\" if true\n\nwarn contains \"careful\" if true\n"
+		objects  = "package vigil\n\ndeny contains {\"msg\": sprintf(\"%d packages\", [count(input.packages)]), \"id\": \"P1\"} if true\n\nwarn contains {\"id\": \"W1\"} if true\n"
+		// A complete rule whose body fails is undefined, not empty.
+		undefinedDeny = "package vigil\n\ndeny := {\"x\"} if false\n\nwarn contains \"still read\" if true\n"
+		undefinedWarn = "package vigil\n\nwarn := {\"x\"} if false\n\ndeny contains \"still read\" if true\n"
+		noMatch       = "package vigil\n\ndeny contains \"never\" if false\n"
+		helper        = "package vigil.lib.mine\n\nbig(pkgs) if count(pkgs) > 1\n"
+		usesHelper    = "package vigil\n\nimport data.vigil.lib.mine\n\ndeny contains \"too many packages\" if mine.big(input.packages)\n"
+		check         = "# METADATA\n# title: t\n# custom:\n#   id: USR-1\n#   severity: LOW\n#   input: dockerfile\npackage vigil.checks.dockerfile.mine\n\ndeny contains \"x\" if false\n"
+	)
+	tests := []struct {
+		name    string
+		files   map[string]string
+		failed  bool
+		denies  []string
+		warns   []string
+		wantErr string // substring; the directory is always named
+	}{
+		{name: "deny only", files: map[string]string{"p.rego": denyOnly}, failed: true, denies: []string{"release freeze: nothing ships today"}},
+		{name: "warn only", files: map[string]string{"p.rego": warnOnly}, warns: []string{"heads up"}},
+		{name: "both", files: map[string]string{"p.rego": both}, failed: true, denies: []string{"no"}, warns: []string{"careful"}},
+		{name: "objects with msg", files: map[string]string{"p.rego": objects}, failed: true, denies: []string{"2 packages"}, warns: []string{`{"id":"W1"}`}},
+		{name: "undefined deny keeps warn", files: map[string]string{"p.rego": undefinedDeny}, warns: []string{"still read"}},
+		{name: "undefined warn keeps deny", files: map[string]string{"p.rego": undefinedWarn}, failed: true, denies: []string{"still read"}},
+		{name: "deny that does not match", files: map[string]string{"p.rego": noMatch}},
+		{name: "several files", files: map[string]string{"a.rego": denyOnly, "sub/b.rego": warnOnly, "lib.rego": helper, "c.rego": usesHelper}, failed: true,
+			denies: []string{"release freeze: nothing ships today", "too many packages"}, warns: []string{"heads up"}},
+		{name: "checks only", files: map[string]string{"check.rego": check}},
+		{name: "neither", files: map[string]string{"lib.rego": helper}, wantErr: "found package vigil.lib.mine"},
+		{name: "other package", files: map[string]string{"p.rego": "package main\n\ndeny contains \"x\" if true\n"}, wantErr: "found package main"},
+		{name: "empty directory", files: map[string]string{"README.md": "policies go here\n"}, wantErr: "no .rego files"},
+		{name: "tests only", files: map[string]string{"p_test.rego": "package vigil\n\ntest_x if true\n"}, wantErr: "no .rego files"},
+		{name: "parse error", files: map[string]string{"ok.rego": denyOnly, "broken.rego": "package vigil\ndeny contains x if {\n"}, wantErr: "broken.rego:"},
+		{name: "compile error", files: map[string]string{"p.rego": "package vigil\n\ndeny contains x if true\n"}, wantErr: "p.rego:3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, src := range tt.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, err := Evaluate(t.Context(), result(), Options{PolicyDirs: []string{dir}})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), dir) {
+					t.Fatalf("Evaluate = %+v, %v; want an error naming %q and containing %q", out, err, dir, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Failed != tt.failed || !slices.Equal(out.Denies, tt.denies) || !slices.Equal(out.Warnings, tt.warns) {
+				t.Errorf("Evaluate = %+v, want failed=%v denies %q warnings %q", out, tt.failed, tt.denies, tt.warns)
+			}
+		})
+	}
+}
+
+// TestPolicyNoRuleIsErrNoPolicy: every directory must define something,
+// even beside one that does.
+func TestPolicyNoRuleIsErrNoPolicy(t *testing.T) {
+	good, empty := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(good, "p.rego"), []byte("package vigil\n\ndeny contains \"x\" if true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadPolicies(t.Context(), []string{good, empty})
+	if !errors.Is(err, ErrNoPolicy) || !strings.Contains(err.Error(), empty) {
+		t.Errorf("LoadPolicies = %v, want ErrNoPolicy naming %q", err, empty)
 	}
 }

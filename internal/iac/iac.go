@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/iac/checks"
 	"github.com/vigil-sec/vigil/internal/iac/helm"
 	"github.com/vigil-sec/vigil/internal/iac/policy"
+	"github.com/vigil-sec/vigil/internal/secrets"
 )
 
 // Options configures a Scanner.
@@ -92,7 +93,10 @@ type Scanner struct {
 	// engine compiles the checks on first use: most scanned trees hold no
 	// infrastructure as code, and compiling 133 checks costs more than a
 	// whole lockfile scan (60 ms).
-	engine     func() (*policy.Engine, error)
+	engine func() (*policy.Engine, error)
+	// secrets holds the built-in secret rules, for credentials in
+	// Dockerfile ENV and ARG values; built when the first Dockerfile is.
+	secrets    func() (*secrets.Scanner, error)
 	log        *slog.Logger
 	helmValues []map[string]any
 	parallel   int
@@ -114,7 +118,8 @@ func New(ctx context.Context, opts Options) (*Scanner, error) {
 			return nil, err
 		}
 	}
-	s := &Scanner{engine: compile, log: opts.Logger, parallel: opts.Parallelism}
+	s := &Scanner{engine: compile, log: opts.Logger, parallel: opts.Parallelism,
+		secrets: sync.OnceValues(func() (*secrets.Scanner, error) { return secrets.New(secrets.Options{Workers: 1}) })}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

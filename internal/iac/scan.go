@@ -243,7 +243,11 @@ func (s *Scanner) load(ctx context.Context, fsys fs.FS, u unit) ([]input.Documen
 		if err != nil {
 			return nil, err
 		}
-		return dockerfile.Load(ctx, u.path, src)
+		sc, err := s.secrets()
+		if err != nil {
+			return nil, err
+		}
+		return dockerfile.Load(ctx, u.path, src, dockerfile.Options{Secrets: sc})
 	case unitChart:
 		return helm.Render(ctx, fsys, u.path, s.helmValues...)
 	case unitModule:

@@ -52,6 +52,7 @@ func (p Package) MarshalJSONTo(enc *jsontext.Encoder) error {
 		w.tok(jsontext.EndObject)
 	}
 	w.str("platform", p.Platform, true)
+	w.str("evidence", p.Evidence, true)
 	w.strs("depends_on", p.DependsOn)
 	w.tok(jsontext.EndObject)
 	return w.err

@@ -26,7 +26,7 @@ func TestPackageJSON(t *testing.T) {
 			Relationship: RelDirect, Dev: true, Extractor: "npm/packagelock",
 			SourceName: "src", SourceVersion: "2", Licenses: []string{"MIT", "Apache-2.0"},
 			Hashes:   map[string]string{"sha512": "ff", "sha1": "00", "md5": ""},
-			Platform: "linux/amd64", DependsOn: []string{"pkg:npm/c@1"},
+			Platform: "linux/amd64", Evidence: EvidenceFileName, DependsOn: []string{"pkg:npm/c@1"},
 		},
 		{Name: "bad\xffutf8\u2028", Version: "\x00", Licenses: []string{}, DependsOn: []string{}, Hashes: map[string]string{}},
 	}

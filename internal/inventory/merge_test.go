@@ -39,3 +39,18 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("Merge left locations unsorted: %v", got[0].Locations)
 	}
 }
+
+// TestMergeEvidence: the same artifact found once by its file name and once
+// by pom.properties (or a pom.xml, which states the name) is confident.
+func TestMergeEvidence(t *testing.T) {
+	for _, second := range []string{EvidencePOMProperties, ""} {
+		in := []Package{
+			{Ecosystem: "Maven", Name: "g:a", Version: "1", Locations: []Location{{Path: "b/a-1.jar"}}, Evidence: EvidenceFileName},
+			{Ecosystem: "Maven", Name: "g:a", Version: "1", Locations: []Location{{Path: "a/a-1.jar"}}, Evidence: second},
+		}
+		got := Merge(in)
+		if len(got) != 1 || !got[0].Confident() || got[0].Evidence != second {
+			t.Errorf("Merge(file-name, %q) = %+v, want one confident package with evidence %q", second, got, second)
+		}
+	}
+}

@@ -56,9 +56,35 @@ type Package struct {
 	// Platform is "os/arch" for packages compiled into a binary (Go): an
 	// advisory that only affects other platforms does not apply.
 	Platform string `json:"platform,omitempty"`
+	// Evidence says where the name and version came from, for formats
+	// with more than one source (Java archives: pom.properties, the
+	// manifest, the file name). Empty when the format states them.
+	Evidence string `json:"evidence,omitempty"`
 	// DependsOn lists the PURLs (or "name@version" when no PURL) of the
 	// direct dependencies of this package, where the format gives a graph.
 	DependsOn []string `json:"depends_on,omitempty"`
+}
+
+// Evidence values (Package.Evidence).
+const (
+	// EvidencePOMProperties: a Java archive's META-INF/maven/**/pom.properties.
+	EvidencePOMProperties = "pom.properties"
+	// EvidenceManifest: a Java archive's MANIFEST.MF gives group, artifact
+	// and version, confirmed by the file name.
+	EvidenceManifest = "manifest"
+	// EvidenceManifestUnconfirmed: from the manifest and the file name,
+	// which do not confirm each other.
+	EvidenceManifestUnconfirmed = "manifest-unconfirmed"
+	// EvidenceFileName: from the file name alone ("name-1.2.3.jar").
+	EvidenceFileName = "file-name"
+)
+
+// Confident reports whether the package's identity is known well enough
+// to match advisories against it: false when Evidence says the name was
+// guessed (EvidenceManifestUnconfirmed, EvidenceFileName). Such packages
+// are listed (and written to SBOMs) but never matched.
+func (p *Package) Confident() bool {
+	return p.Evidence != EvidenceManifestUnconfirmed && p.Evidence != EvidenceFileName
 }
 
 // Key identifies a package for de-duplication: ecosystem, name and version.

@@ -216,7 +216,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 }
 
 // Merge de-duplicates packages by Key, merging their locations, and returns
-// them sorted. A package is direct if any declaration says so.
+// them sorted. A package is direct if any declaration says so, and
+// confident (Package.Confident) if any declaration is.
 func Merge(pkgs []Package) []Package {
 	if sortedUnique(pkgs) {
 		// One extractor's output is merged and sorted already.
@@ -238,6 +239,10 @@ func Merge(pkgs []Package) []Package {
 				q.Relationship = p.Relationship
 			}
 			q.Dev = q.Dev && p.Dev
+			if !q.Confident() && p.Confident() {
+				// One confident declaration makes the package matchable.
+				q.Evidence = p.Evidence
+			}
 			for _, dep := range p.DependsOn {
 				if !slices.Contains(q.DependsOn, dep) {
 					q.DependsOn = append(q.DependsOn, dep)

@@ -61,7 +61,8 @@ type Finding struct {
 const ctxBatch = 64
 
 // Find matches pkgs against the advisories from src. It queries each
-// (ecosystem, name) once. Findings are sorted by severity (highest
+// (ecosystem, name) once. Packages whose identity is a guess
+// (inventory.Package.Confident) are not matched. Findings are sorted by severity (highest
 // first), package, then id; a package listed twice gives one finding per
 // group, with the locations merged.
 func Find(ctx context.Context, pkgs []inventory.Package, src Source) ([]Finding, error) {
@@ -79,8 +80,8 @@ func Find(ctx context.Context, pkgs []inventory.Package, src Source) ([]Finding,
 		}
 		p := &pkgs[i]
 		name, ver := matchNameVersion(p)
-		if name == "" || ver == "" || p.Ecosystem == "" {
-			continue
+		if name == "" || ver == "" || p.Ecosystem == "" || !p.Confident() {
+			continue // a guessed identity (a jar's file name) is listed, never matched
 		}
 		qk := queryKey{p.Ecosystem, NormalizeName(p.Ecosystem, name)}
 		vulns, ok := queried[qk]

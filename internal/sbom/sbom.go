@@ -50,7 +50,9 @@ func Sniff(head []byte) string {
 	return ""
 }
 
-// Property names Vigil writes to carry what a purl cannot.
+// Property names Vigil writes to carry what a purl cannot: everything the
+// matcher uses to decide whether and how a package is matched, so that a
+// scan of Vigil's SBOM of x finds what a scan of x finds (docs/sbom.md).
 const (
 	PropEcosystem     = "vigil:ecosystem"
 	PropSourceName    = "vigil:source_name"
@@ -59,13 +61,43 @@ const (
 	PropLayer         = "vigil:layer"
 	PropRelationship  = "vigil:relationship"
 	PropExtractor     = "vigil:extractor"
+	PropEvidence      = "vigil:evidence"
+	PropPlatform      = "vigil:platform"
+	PropDev           = "vigil:dev"
 )
 
-// Other tools' property names read on decode.
-var (
-	sourceNameProps    = []string{PropSourceName, "aquasecurity:trivy:SrcName", "syft:metadata:source"}
-	sourceVersionProps = []string{PropSourceVersion, "aquasecurity:trivy:SrcVersion", "syft:metadata:sourceVersion"}
+// Other tools' property names read on decode. Syft's SPDX output carries no
+// properties; the SPDX decoder turns what it does say into these names.
+const (
+	SyftFoundBy     = "syft:package:foundBy"
+	SyftGOOS        = "syft:metadata:goBuildSettings:GOOS"
+	SyftGOARCH      = "syft:metadata:goBuildSettings:GOARCH"
+	TrivyPkgType    = "aquasecurity:trivy:PkgType"
+	TrivySrcName    = "aquasecurity:trivy:SrcName"
+	TrivySrcVersion = "aquasecurity:trivy:SrcVersion"
+	TrivySrcRelease = "aquasecurity:trivy:SrcRelease"
+	TrivySrcEpoch   = "aquasecurity:trivy:SrcEpoch"
 )
+
+var (
+	sourceNameProps    = []string{PropSourceName, TrivySrcName, "syft:metadata:source"}
+	sourceVersionProps = []string{PropSourceVersion, "syft:metadata:sourceVersion"}
+)
+
+// foreignExtractors maps what Syft (cataloger names) and Trivy (package
+// types) say found a package to the Vigil extractor that reads the same
+// file, where a matching rule depends on the extractor: the Go stdlib of a
+// go.mod is not matched, that of a binary is.
+var foreignExtractors = map[string]string{
+	"go-module-file-cataloger":   "golang/gomod",
+	"go-mod-file-cataloger":      "golang/gomod",
+	"go-module-binary-cataloger": "golang/gobinary",
+	"gomod":                      "golang/gomod",
+	"gobinary":                   "golang/gobinary",
+	"dpkg-db-cataloger":          "debian/dpkg",
+	"apk-db-cataloger":           "alpine/apkdb",
+	"rpm-db-cataloger":           "rpm/rpmdb",
+}
 
 // Component is the format-neutral view of one SBOM entry on decode.
 type Component struct {
@@ -78,8 +110,10 @@ type Component struct {
 
 // ToPackage turns a decoded component into an inventory package, or
 // ok=false when it cannot be matched (no purl, or a purl type with no OSV
-// ecosystem). The SBOM file is the package's location.
-func ToPackage(c Component, sbomPath, extractor string) (inventory.Package, bool) {
+// ecosystem). The SBOM file is the package's location. The extractor is the
+// one the SBOM names (vigil:extractor, or the Vigil equivalent of Syft's
+// cataloger or Trivy's package type), else fallback.
+func ToPackage(c Component, sbomPath, fallback string) (inventory.Package, bool) {
 	if c.PURL == "" {
 		return inventory.Package{}, false
 	}
@@ -89,31 +123,37 @@ func ToPackage(c Component, sbomPath, extractor string) (inventory.Package, bool
 	}
 	pkg := inventory.Package{
 		Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: c.PURL,
-		Locations: []inventory.Location{{Path: sbomPath}}, Extractor: extractor,
+		Locations: []inventory.Location{{Path: sbomPath}}, Extractor: extractorOf(c, fallback),
 		Licenses: c.Licenses, Hashes: c.Hashes, DependsOn: c.DependsOn,
 	}
 	if pkg.Version == "" {
 		pkg.Version = c.Version
 	}
+	// Trivy keeps a Debian or RPM epoch in a qualifier, not in the version.
+	if e := p.Qualifiers["epoch"]; e != "" && e != "0" && !strings.Contains(pkg.Version, ":") {
+		pkg.Version = e + ":" + pkg.Version
+	}
 	// Vigil's Go extractors write module versions without the "v" (as OSV
 	// ranges do); Syft and Trivy keep it in the purl.
+	// Syft writes the stdlib as the toolchain names it ("go1.22.0").
 	if pkg.Ecosystem == "Go" {
 		pkg.Version = strings.TrimPrefix(pkg.Version, "v")
+		if pkg.Name == "stdlib" {
+			pkg.Version = strings.TrimPrefix(pkg.Version, "go")
+		}
+	}
+	// A purl normalises a PyPI name ("django"); the component keeps the
+	// name as the project spells it ("Django"), as a direct scan reports it.
+	if pkg.Ecosystem == "PyPI" && c.Name != "" && purl.NormalizePyPI(c.Name) == pkg.Name {
+		pkg.Name = c.Name
 	}
 	if eco := first(c.Properties[PropEcosystem]); eco != "" {
 		pkg.Ecosystem = eco
 	}
-	for _, k := range sourceNameProps {
-		if v := first(c.Properties[k]); v != "" {
-			pkg.SourceName = v
-			break
-		}
-	}
-	for _, k := range sourceVersionProps {
-		if v := first(c.Properties[k]); v != "" {
-			pkg.SourceVersion = v
-			break
-		}
+	pkg.SourceName = firstOf(c.Properties, sourceNameProps)
+	pkg.SourceVersion = firstOf(c.Properties, sourceVersionProps)
+	if pkg.SourceVersion == "" {
+		pkg.SourceVersion = trivySourceVersion(c.Properties)
 	}
 	// Syft records a Debian source package as purl qualifier upstream=name@version.
 	if up := p.Qualifiers["upstream"]; up != "" && pkg.SourceName == "" {
@@ -123,13 +163,49 @@ func ToPackage(c Component, sbomPath, extractor string) (inventory.Package, bool
 	if pkg.SourceName != "" && pkg.SourceVersion == "" {
 		pkg.SourceVersion = pkg.Version
 	}
+	// The evidence decides whether the package is matched.
+	pkg.Evidence = first(c.Properties[PropEvidence])
 	switch inventory.Relationship(first(c.Properties[PropRelationship])) {
 	case inventory.RelDirect:
 		pkg.Relationship = inventory.RelDirect
 	case inventory.RelTransitive:
 		pkg.Relationship = inventory.RelTransitive
 	}
+	pkg.Dev = first(c.Properties[PropDev]) == "true"
+	pkg.Platform = first(c.Properties[PropPlatform])
+	if goos, goarch := first(c.Properties[SyftGOOS]), first(c.Properties[SyftGOARCH]); pkg.Platform == "" && goos != "" && goarch != "" {
+		pkg.Platform = goos + "/" + goarch
+	}
 	return pkg, true
+}
+
+// extractorOf is the extractor an SBOM says found the component.
+func extractorOf(c Component, fallback string) string {
+	if ex := first(c.Properties[PropExtractor]); ex != "" {
+		return ex
+	}
+	for _, k := range []string{SyftFoundBy, TrivyPkgType} {
+		if ex, ok := foreignExtractors[first(c.Properties[k])]; ok {
+			return ex
+		}
+	}
+	return fallback
+}
+
+// trivySourceVersion puts Trivy's source epoch, version and release back
+// together the way the package's own version is written.
+func trivySourceVersion(props map[string][]string) string {
+	v := first(props[TrivySrcVersion])
+	if v == "" {
+		return ""
+	}
+	if r := first(props[TrivySrcRelease]); r != "" {
+		v += "-" + r
+	}
+	if e := first(props[TrivySrcEpoch]); e != "" && e != "0" {
+		v = e + ":" + v
+	}
+	return v
 }
 
 func first(s []string) string {
@@ -137,6 +213,15 @@ func first(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+func firstOf(props map[string][]string, keys []string) string {
+	for _, k := range keys {
+		if v := first(props[k]); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Properties returns the vigil:* properties of a package, in a stable order.
@@ -147,6 +232,15 @@ func Properties(p *inventory.Package) [][2]string {
 	}
 	if p.Relationship != inventory.RelUnknown {
 		props = append(props, [2]string{PropRelationship, string(p.Relationship)})
+	}
+	if p.Evidence != "" {
+		props = append(props, [2]string{PropEvidence, p.Evidence})
+	}
+	if p.Dev {
+		props = append(props, [2]string{PropDev, "true"})
+	}
+	if p.Platform != "" {
+		props = append(props, [2]string{PropPlatform, p.Platform})
 	}
 	if p.SourceName != "" {
 		props = append(props, [2]string{PropSourceName, p.SourceName}, [2]string{PropSourceVersion, p.SourceVersion})

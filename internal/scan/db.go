@@ -34,6 +34,11 @@ type DBOptions struct {
 // download one.
 var ErrNoDatabase = errors.New("no vulnerability database")
 
+// OfflineHint follows a failed first download: where to get the database
+// from without the network.
+const OfflineHint = "no network? point VIGIL_DB_SOURCE (or --db-source) at a mirror or a directory laid out like the OSV bucket, " +
+	"or run 'vigil db update --from DIR' once; then --offline scans never touch the network"
+
 // openDB opens the database, downloading it (or the ecosystems it lacks)
 // first unless offline.
 func openDB(ctx context.Context, o DBOptions, need []string, log *slog.Logger, now func() time.Time) (*vulndb.DB, *DBInfo, []string, error) {
@@ -58,27 +63,25 @@ func openDB(ctx context.Context, o DBOptions, need []string, log *slog.Logger, n
 		if o.OnUpdate != nil {
 			o.OnUpdate(missing, o.Source)
 		}
-		rep, uerr := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: o.Dir, From: o.Source, Ecosystems: missing, Progress: o.Progress, Logger: log})
+		_, uerr := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: o.Dir, From: o.Source, Ecosystems: missing, Progress: o.Progress, Logger: log})
 		if err := ctx.Err(); err != nil {
 			return nil, nil, nil, err
 		}
 		// An ecosystem the source does not have (or that failed) costs only
-		// its own packages: warn and scan with what there is. Only a source
-		// that gave nothing at all is an error.
-		if rep != nil {
-			for _, e := range rep.Ecosystems {
-				if e.Err != nil {
-					warnings = append(warnings, fmt.Sprintf("could not download advisories for %s: %v", e.Name, e.Err))
-				}
-			}
-		}
+		// its own packages: warn, once per cause, and scan with what there
+		// is. Only a source that gave nothing at all is an error.
 		db, err = vulndb.Open(o.Dir)
 		if err != nil && uerr != nil {
-			src := o.Source
-			if src == "" {
-				src = vulndb.DefaultSource
+			return nil, nil, nil, fmt.Errorf("download vulnerability database: %w\n%s", uerr, OfflineHint)
+		}
+		var ue *vulndb.UpdateError
+		switch {
+		case errors.As(uerr, &ue):
+			for _, c := range ue.Causes {
+				warnings = append(warnings, "could not download advisories: "+c.String())
 			}
-			return nil, nil, nil, fmt.Errorf("download vulnerability database from %s: %w\n(no network? run 'vigil db update --from DIR' with an offline copy, or scan with --offline once a database exists)", src, uerr)
+		case uerr != nil:
+			warnings = append(warnings, fmt.Sprintf("could not download advisories: %v", uerr))
 		}
 	}
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/vigil-sec/vigil/internal/secrets"
-	"github.com/vigil-sec/vigil/internal/secrets/internal/corpus"
+	"github.com/vigil-sec/vigil/internal/secrets/corpus"
 )
 
 const corpusSeed = 20260423

@@ -9,6 +9,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/inventory/extract/npm/nodemodules"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/pypi/distinfo"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/rpm/rpmdb"
+	"github.com/vigil-sec/vigil/internal/inventory/extract/ruby/gemspec"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/rust/cargoauditable"
 )
 
@@ -16,5 +17,5 @@ import (
 // package (which also pulls in every lockfile extractor).
 func osAndInstalled() []inventory.Extractor {
 	return []inventory.Extractor{dpkg.New(), apkdb.New(), rpmdb.New(), nodemodules.New(),
-		distinfo.New(), archive.New(), gobinary.New(), cargoauditable.New()}
+		distinfo.New(), gemspec.New(), archive.New(), gobinary.New(), cargoauditable.New()}
 }

@@ -3,6 +3,7 @@ package testutil
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -64,5 +65,24 @@ func CheckParseErrorLines(t *testing.T, ex inventory.Extractor, lines map[string
 				t.Errorf("Extract(%q) error %q at %s:%d, want line %d", p, err, pe.Path, pe.Line, lines[p])
 			}
 		})
+	}
+}
+
+// AddFuzzFiles seeds f with every file matching the glob patterns
+// (relative to the calling package).
+func AddFuzzFiles(f *testing.F, patterns ...string) {
+	f.Helper()
+	for _, pattern := range patterns {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
 	}
 }

@@ -328,7 +328,12 @@ func copyCtx(ctx context.Context, dst io.Writer, src io.Reader, total int64, eco
 	}
 }
 
+// isNetworkError reports errors of the HTTP client and the network. Not
+// any net.Error: syscall.Errno is one, so a missing file of a directory
+// source would count as the network.
 func isNetworkError(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded)
+	var ue *url.Error
+	var oe *net.OpError
+	var de *net.DNSError
+	return errors.As(err, &ue) || errors.As(err, &oe) || errors.As(err, &de) || errors.Is(err, context.DeadlineExceeded)
 }

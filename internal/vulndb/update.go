@@ -163,7 +163,10 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateReport, error) {
 	ecos := slices.Clone(opts.Ecosystems)
 	if len(ecos) == 0 {
 		if ecos, err = src.list(ctx); err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, groupFailures([]EcosystemReport{{Err: err}})
 		}
 	}
 	for _, e := range ecos {
@@ -204,10 +207,10 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateReport, error) {
 	// The new manifest: every ecosystem processed now (or its previous entry
 	// if it failed), plus those not asked for this time.
 	next := &manifest{SchemaVersion: SchemaVersion, Source: src.String()}
-	var errs []error
+	var failed []EcosystemReport
 	for i, r := range reports {
 		if r.Status == StatusFailed {
-			errs = append(errs, fmt.Errorf("update %s: %w", r.Name, r.Err))
+			failed = append(failed, r)
 			if prev := old.entry(r.Name); prev != nil {
 				next.Ecosystems = append(next.Ecosystems, *prev)
 			}
@@ -234,8 +237,8 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateReport, error) {
 		u.collectGarbage(next)
 	}
 	report.Duration = time.Since(start)
-	log.Info("updated database", "path", dir, "duration", report.Duration, "failed", len(errs))
-	return report, errors.Join(errs...)
+	log.Info("updated database", "path", dir, "duration", report.Duration, "failed", len(failed))
+	return report, groupFailures(failed)
 }
 
 type updater struct {
@@ -254,7 +257,8 @@ func (u *updater) one(ctx context.Context, eco string, prev *manifestEntry) (Eco
 	e, err := u.fetchAndBuild(ctx, eco, prev, &r)
 	if err != nil {
 		r.Status, r.Err = StatusFailed, err
-		u.log.Warn("ecosystem update failed", "ecosystem", eco, "err", err)
+		// Not a warning: Update returns the failures grouped by cause.
+		u.log.Debug("ecosystem update failed", "ecosystem", eco, "err", err)
 	} else {
 		r.Records = e.Records
 		u.log.Info("ecosystem", "ecosystem", eco, "status", r.Status, "records", r.Records,

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"hash/crc32"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -364,7 +365,7 @@ func TestUpdateHTTP(t *testing.T) {
 
 	// Missing archive: a clear error naming the URL, other ecosystems fine.
 	rep, err = Update(t.Context(), UpdateOptions{Dir: dir, From: srv.URL, Ecosystems: []string{"Go", "PyPI"}})
-	if err == nil || !strings.Contains(err.Error(), srv.URL+"/Go/all.zip") || !strings.Contains(err.Error(), "404") {
+	if err == nil || err.Error() != srv.URL+"/<ecosystem>/all.zip: HTTP 404 Not Found (1 ecosystem: Go)" {
 		t.Errorf("Update(Go) error %v, want a 404 naming the URL", err)
 	}
 	if rep == nil || rep.Failed() != 1 {
@@ -390,12 +391,12 @@ func TestUpdateUnreachable(t *testing.T) {
 	url := srv.URL
 	srv.Close() // nothing listens there any more
 	_, err := Update(t.Context(), UpdateOptions{Dir: t.TempDir(), From: url})
-	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), url+"/ecosystems.txt") {
-		t.Errorf("Update error %v, want ErrUnreachable naming %s/ecosystems.txt", err, url)
+	if want := "cannot reach " + url + ": connection refused"; !errors.Is(err, ErrUnreachable) || err.Error() != want {
+		t.Errorf("Update error %v, want ErrUnreachable %q", err, want)
 	}
 	_, err = Update(t.Context(), UpdateOptions{Dir: t.TempDir(), From: url, Ecosystems: []string{"Go"}})
-	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), url+"/Go/all.zip") {
-		t.Errorf("Update(Go) error %v, want ErrUnreachable naming the archive", err)
+	if want := "cannot reach " + url + ": connection refused (1 ecosystem: Go)"; !errors.Is(err, ErrUnreachable) || err.Error() != want {
+		t.Errorf("Update(Go) error %v, want ErrUnreachable %q", err, want)
 	}
 }
 
@@ -585,6 +586,89 @@ func TestUpdateRepairsDamagedFile(t *testing.T) {
 			}
 			if diff := cmp.Diff([]string{"PYSEC-2099-3"}, queryIDs(t, mustOpen(t, dir), "PyPI", "other")); diff != "" {
 				t.Errorf("Query after repair (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUpdateFailuresGrouped: ecosystems that fail for the same cause (the
+// kind of failure and the host or directory) are one line of the error, with
+// the ecosystems it cost, whatever their number.
+func TestUpdateFailuresGrouped(t *testing.T) {
+	src := t.TempDir()
+	writeSource(t, src, map[string][]member{"npm": {rec("GHSA-1", "npm", "a", "2024-01-01T00:00:00Z")}})
+	// The mirror has npm; Go and PyPI are 404, crates.io is 500.
+	files := http.FileServer(http.Dir(src))
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/crates.io/") {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer mirror.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refused := closed.URL
+	closed.Close()
+	// Resolution fails the same way with or without a network: the client
+	// never asks a resolver.
+	noDNS := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, _ := net.SplitHostPort(addr)
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, Server: "10.0.0.53:53", IsNotFound: true}}
+	}}}
+	all := []string{"Go", "PyPI", "RubyGems", "crates.io", "npm"}
+	tests := []struct {
+		name        string
+		opts        UpdateOptions
+		want        string
+		unreachable bool
+	}{
+		{
+			name:        "no such host",
+			opts:        UpdateOptions{From: "https://osv.invalid", HTTPClient: noDNS, Ecosystems: all},
+			want:        "cannot reach https://osv.invalid: no such host (5 ecosystems: Go, PyPI, RubyGems, crates.io, npm)",
+			unreachable: true,
+		},
+		{
+			name:        "no such host for the list",
+			opts:        UpdateOptions{From: "https://osv.invalid/osv/", HTTPClient: noDNS},
+			want:        "cannot reach https://osv.invalid: no such host",
+			unreachable: true,
+		},
+		{
+			name:        "connection refused",
+			opts:        UpdateOptions{From: refused, Ecosystems: all},
+			want:        "cannot reach " + refused + ": connection refused (5 ecosystems: Go, PyPI, RubyGems, crates.io, npm)",
+			unreachable: true,
+		},
+		{
+			name: "mirror without some ecosystems",
+			opts: UpdateOptions{From: mirror.URL, Ecosystems: all},
+			want: mirror.URL + "/<ecosystem>/all.zip: HTTP 404 Not Found (3 ecosystems: Go, PyPI, RubyGems)\n" +
+				mirror.URL + "/<ecosystem>/all.zip: HTTP 500 Internal Server Error (1 ecosystem: crates.io)",
+		},
+		{
+			name: "directory without some ecosystems",
+			opts: UpdateOptions{From: src, Ecosystems: []string{"Go", "PyPI", "npm"}},
+			want: filepath.Join(src, "<ecosystem>", archiveFile) + ": no such file or directory (2 ecosystems: Go, PyPI)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Dir = t.TempDir()
+			_, err := Update(t.Context(), tt.opts)
+			if err == nil {
+				t.Fatalf("Update: no error, want %q", tt.want)
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("Update error mismatch (-want +got):\n%s", diff)
+			}
+			var ue *UpdateError
+			if !errors.As(err, &ue) {
+				t.Errorf("Update error %T, want an *UpdateError", err)
+			}
+			if got := errors.Is(err, ErrUnreachable); got != tt.unreachable {
+				t.Errorf("errors.Is(err, ErrUnreachable) = %v, want %v", got, tt.unreachable)
 			}
 		})
 	}

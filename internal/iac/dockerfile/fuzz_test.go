@@ -14,8 +14,10 @@ func FuzzLoad(f *testing.F) {
 		f.Add(src)
 	}
 	f.Add([]byte("FROM a AS b\nRUN <<EOF\necho hi\nEOF\nCMD [\"x\""))
+	f.Add([]byte("ARG A=x\nFROM a\nENV B=\"y\" C=z\\\n  D=w\nENV E f g\n"))
+	sc := secretScanner(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
-		docs, _ := Load(t.Context(), "Dockerfile", src)
+		docs, _ := Load(t.Context(), "Dockerfile", src, Options{Secrets: sc})
 		for _, d := range docs {
 			_ = d.Locate([]any{"instructions", 1})
 			_ = d.ResourceAt([]any{"instructions", 1})

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/vigil-sec/vigil/internal/iac/input"
+	"github.com/vigil-sec/vigil/internal/secrets"
 )
 
 // MaxFileSize is the largest Dockerfile loaded.
@@ -31,14 +33,26 @@ func Match(name string) bool {
 	return false
 }
 
+// Options configure Load. The zero value is usable.
+type Options struct {
+	// Secrets, if set, looks for credentials in the values of ENV and ARG
+	// instructions with the built-in secret rules.
+	Secrets *secrets.Scanner
+}
+
 // Load parses src into one document:
 //
 //	{"stages": [{"name", "from": {"image","tag","digest","platform","line"}, "line",
 //	             "instructions": [...]}],
-//	 "instructions": [{"cmd","value","args","flags","line","end_line","stage"}...]}
+//	 "instructions": [{"cmd","value","args","flags","line","end_line","stage",
+//	                   "secrets"}...]}
 //
-// Instructions before the first FROM (global ARGs) have stage -1.
-func Load(ctx context.Context, p string, src []byte) (docs []input.Document, err error) {
+// Instructions before the first FROM (global ARGs) have stage -1. With
+// opts.Secrets, every ENV and ARG instruction has "secrets": the credentials
+// its values hold, [{"key","rule","title","match"}] with match redacted by
+// the secrets package; the secret itself is never in the document's extra
+// fields.
+func Load(ctx context.Context, p string, src []byte, opts Options) (docs []input.Document, err error) {
 	if len(src) > MaxFileSize {
 		return nil, &input.ParseError{Path: p, Err: fmt.Errorf("%w: %d bytes (limit %d)", input.ErrTooLarge, len(src), MaxFileSize)}
 	}
@@ -55,6 +69,11 @@ func Load(ctx context.Context, p string, src []byte) (docs []input.Document, err
 		return nil, parseError(p, err)
 	}
 	value, tree := build(p, res.AST)
+	if opts.Secrets != nil {
+		if err := findSecrets(ctx, opts.Secrets, p, value["instructions"].([]any)); err != nil {
+			return nil, err
+		}
+	}
 	return []input.Document{{
 		Kind:     input.Dockerfile,
 		Path:     p,
@@ -219,4 +238,56 @@ func resourceAt(v map[string]any, path []any) string {
 		}
 	}
 	return ""
+}
+
+// findSecrets scans the KEY=VALUE words of the ENV and ARG instructions,
+// one line each (as in a .env file, so that the rules that need a variable
+// name see it), and records what the secret rules find on the instruction.
+func findSecrets(ctx context.Context, sc *secrets.Scanner, p string, flat []any) error {
+	type pair struct {
+		ins  map[string]any
+		key  string
+		line int // first line of the pair in text
+	}
+	var (
+		pairs []pair
+		text  bytes.Buffer
+		line  = 1
+	)
+	for _, x := range flat {
+		ins := x.(map[string]any)
+		if ins["cmd"] != "env" && ins["cmd"] != "arg" {
+			continue
+		}
+		ins["secrets"] = []any{}
+		for _, a := range ins["args"].([]any) {
+			w := a.(string)
+			k, v, ok := strings.Cut(w, "=")
+			if !ok || k == "" || v == "" {
+				continue
+			}
+			pairs = append(pairs, pair{ins: ins, key: k, line: line})
+			text.WriteString(w)
+			text.WriteByte('\n')
+			line += strings.Count(w, "\n") + 1
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	found, err := sc.ScanReader(ctx, p, &text)
+	if err != nil {
+		return fmt.Errorf("find secrets in ENV and ARG: %w", err)
+	}
+	for _, f := range found {
+		i := sort.Search(len(pairs), func(i int) bool { return pairs[i].line > f.Line }) - 1
+		if i < 0 {
+			continue
+		}
+		pr := pairs[i]
+		pr.ins["secrets"] = append(pr.ins["secrets"].([]any), map[string]any{
+			"key": pr.key, "rule": f.RuleID, "title": f.Title, "match": f.Match,
+		})
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/iac/input"
+	"github.com/vigil-sec/vigil/internal/secrets"
 )
 
 func TestMatch(t *testing.T) {
@@ -29,7 +30,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, err := Load(t.Context(), "testdata/Dockerfile", src)
+	docs, err := Load(t.Context(), "testdata/Dockerfile", src, Options{})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -119,7 +120,7 @@ func TestMalformed(t *testing.T) {
 	tests["trailing-continuation.Dockerfile"] = src
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
-			docs, err := Load(t.Context(), name, src)
+			docs, err := Load(t.Context(), name, src, Options{Secrets: secretScanner(t)})
 			var pe *input.ParseError
 			if err != nil && (!errors.As(err, &pe) || pe.Path != name) {
 				t.Errorf("err = %v, want *input.ParseError naming the file", err)
@@ -128,5 +129,74 @@ func TestMalformed(t *testing.T) {
 				t.Errorf("got %d docs and no error", len(docs))
 			}
 		})
+	}
+}
+
+func secretScanner(t testing.TB) *secrets.Scanner {
+	t.Helper()
+	sc, err := secrets.New(secrets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestLoadSecrets: ENV and ARG instructions carry the credentials their
+// values hold, redacted, in both the key=value and the legacy "ENV KEY
+// value" forms, across line continuations; other instructions do not.
+func TestLoadSecrets(t *testing.T) {
+	id := "AKIA" + "QX7RZ4T2MB5KJW3N" // assembled: no credential-shaped literal in the repository
+	src := "ARG TOKEN=" + id + "\n" +
+		"FROM alpine\n" +
+		"ENV REGION=eu-west-1 \\\n    ACCESS=" + id + "\n" +
+		"ENV LEGACY " + id + "\n" +
+		"ARG EMPTY\n" +
+		"ENV REF=${X}\n" +
+		"RUN echo " + id + "\n"
+	docs, err := Load(t.Context(), "Dockerfile", []byte(src), Options{Secrets: secretScanner(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hit struct {
+		Cmd   string
+		Line  int
+		Key   string
+		Rule  string
+		Match string
+	}
+	var got []hit
+	var without []string
+	for _, x := range docs[0].Value.(map[string]any)["instructions"].([]any) {
+		ins := x.(map[string]any)
+		list, ok := ins["secrets"].([]any)
+		if !ok {
+			without = append(without, ins["cmd"].(string))
+			continue
+		}
+		for _, s := range list {
+			m := s.(map[string]any)
+			got = append(got, hit{ins["cmd"].(string), ins["line"].(int), m["key"].(string), m["rule"].(string), m["match"].(string)})
+		}
+	}
+	want := []hit{
+		{"arg", 1, "TOKEN", "aws-access-key-id", "AKIA…"},
+		{"env", 3, "ACCESS", "aws-access-key-id", "AKIA…"},
+		{"env", 5, "LEGACY", "aws-access-key-id", "AKIA…"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("secrets mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"from", "run"}, without); diff != "" {
+		t.Errorf("instructions without a secrets field (-want +got):\n%s", diff)
+	}
+	// Without a scanner, no field.
+	docs, err = Load(t.Context(), "Dockerfile", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range docs[0].Value.(map[string]any)["instructions"].([]any) {
+		if _, ok := x.(map[string]any)["secrets"]; ok {
+			t.Errorf("secrets field without Options.Secrets: %v", x)
+		}
 	}
 }

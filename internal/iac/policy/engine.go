@@ -90,6 +90,11 @@ func compile(ctx context.Context, mods []Module, disabled []string) (*Engine, er
 			continue
 		}
 		if !ok {
+			if strings.HasPrefix(m.Module.Package.Path.String(), "data.vigil.checks.") && hasRule(m.Module, "deny") {
+				// Without metadata it would be a library: never run.
+				errs = append(errs, fmt.Errorf("policy %q: package %s defines deny but no METADATA with custom.id, so it would never run",
+					m.File, strings.TrimPrefix(m.Module.Package.Path.String(), "data.")))
+			}
 			continue
 		}
 		if prev, dup := byID[c.ID]; dup {
@@ -124,7 +129,7 @@ func compile(ctx context.Context, mods []Module, disabled []string) (*Engine, er
 			if c.Input != kind || off[strings.ToUpper(c.ID)] {
 				continue
 			}
-			body = append(body, fmt.Sprintf("r%d := %s.deny", len(q.checks), c.Package))
+			body = append(body, fmt.Sprintf("r%d := %s", len(q.checks), denyOf(c)))
 			q.checks = append(q.checks, c)
 		}
 		if len(q.checks) == 0 {
@@ -179,7 +184,7 @@ func (e *Engine) Eval(ctx context.Context, kind input.Kind, value any) ([]Result
 func (e *Engine) evalEach(ctx context.Context, q *query, in ast.Value) ([]Result, error) {
 	q.once.Do(func() {
 		for _, c := range q.checks {
-			pq, err := rego.New(rego.Query("r0 := "+c.Package+".deny"), rego.Compiler(e.compiler)).PrepareForEval(ctx)
+			pq, err := rego.New(rego.Query("r0 := "+denyOf(c)), rego.Compiler(e.compiler)).PrepareForEval(ctx)
 			if err != nil {
 				q.err = fmt.Errorf("prepare check %s: %w", c.ID, err)
 				return
@@ -208,11 +213,39 @@ func (e *Engine) evalEach(ctx context.Context, q *query, in ast.Value) ([]Result
 	return out, errors.Join(errs...)
 }
 
-// appendResults decodes a deny set: strings, or objects with msg and path.
+// denyOf is the expression that reads a check's deny. A partial set (deny
+// contains ...) is always defined and read directly. Any other deny may be
+// undefined (a complete rule whose body fails), which would make the whole
+// batch query undefined and cancel every other check of the kind: it is
+// read through a comprehension, always defined, which gives [] or [deny].
+func denyOf(c *Check) string {
+	if c.partialDeny {
+		return c.Package + ".deny"
+	}
+	return "[x | x := " + c.Package + ".deny]"
+}
+
+// appendResults decodes the binding of denyOf. A deny is normally a set
+// (strings, or objects with msg and path); a single value of a complete
+// rule counts as one result, and true as one with the check's title.
 func appendResults(out []Result, c *Check, v any) []Result {
-	set, _ := v.([]any)
+	if !c.partialDeny {
+		l, _ := v.([]any)
+		if len(l) != 1 {
+			return out
+		}
+		v = l[0]
+	}
+	set, ok := v.([]any)
+	if !ok {
+		set = []any{v}
+	}
 	for _, r := range set {
 		switch x := r.(type) {
+		case bool:
+			if x {
+				out = append(out, Result{Check: c, Msg: c.Title})
+			}
 		case string:
 			out = append(out, Result{Check: c, Msg: x})
 		case map[string]any:

@@ -37,6 +37,10 @@ type Check struct {
 	Package     string            `json:"package"` // data.vigil.checks.kubernetes.privileged
 	File        string            `json:"file"`
 	Custom      bool              `json:"custom,omitempty"` // loaded from a user directory
+
+	// partialDeny: every deny rule is a partial set (deny contains ...),
+	// which is always defined (empty when no body holds).
+	partialDeny bool
 }
 
 // Severities lists the accepted severities, highest first.
@@ -195,6 +199,12 @@ func Metadata(m Module) (c Check, ok bool, err error) {
 	}
 	if !hasRule(m.Module, "deny") {
 		return c, true, fmt.Errorf("check %s (%s): no deny rule", c.ID, m.File)
+	}
+	c.partialDeny = true
+	for _, r := range m.Module.Rules {
+		if ref := r.Head.Ref(); len(ref) > 0 && ref[0].Value.Compare(ast.Var("deny")) == 0 && (len(ref) != 1 || r.Head.RuleKind() != ast.MultiValue) {
+			c.partialDeny = false
+		}
 	}
 	return c, true, nil
 }

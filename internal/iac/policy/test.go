@@ -38,12 +38,30 @@ func Test(ctx context.Context, builtin fs.FS, dirs []string, w io.Writer) ([]Tes
 		}
 		mods = append(mods, m...)
 	}
-	user, err := LoadDirs(dirs, true)
-	if err != nil {
-		return nil, err
+	// Each directory must hold tests: one named by mistake (or whose test
+	// files were renamed) would otherwise pass with the others.
+	for _, dir := range dirs {
+		user, err := LoadDirs([]string{dir}, true)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(user, hasTests) {
+			return nil, fmt.Errorf("policy %q: %w (test_* rules)", dir, ErrNoTests)
+		}
+		mods = append(mods, user...)
 	}
-	mods = append(mods, user...)
 	return RunTests(ctx, mods, w)
+}
+
+// hasTests reports whether m defines a test rule, as OPA's tester finds
+// them: a rule named test_*.
+func hasTests(m Module) bool {
+	for _, r := range m.Module.Rules {
+		if strings.HasPrefix(r.Head.Name.String(), "test_") || strings.HasPrefix(r.Head.Ref().String(), "test_") {
+			return true
+		}
+	}
+	return false
 }
 
 // RunTests runs the test rules found in mods with OPA's tester.

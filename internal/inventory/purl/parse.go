@@ -39,7 +39,12 @@ func Parse(s string) (Parsed, error) {
 	out := Parsed{Version: p.Version, Qualifiers: q}
 	switch p.Type {
 	case packageurl.TypeMaven:
-		out.Name = p.Namespace + ":" + p.Name
+		// A Java archive known only by its artifact (no group) keeps the
+		// bare name For wrote, not ":artifact".
+		out.Name = p.Name
+		if p.Namespace != "" {
+			out.Name = p.Namespace + ":" + p.Name
+		}
 	case packageurl.TypeNPM, packageurl.TypeGolang, packageurl.TypeComposer:
 		out.Name = p.Name
 		if p.Namespace != "" {

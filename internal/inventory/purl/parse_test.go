@@ -7,6 +7,7 @@ func TestParse(t *testing.T) {
 		{"pkg:npm/%40babel/core@7.0.0", "npm", "@babel/core", "7.0.0"},
 		{"pkg:golang/github.com/gin-gonic/gin@v1.6.0", "Go", "github.com/gin-gonic/gin", "v1.6.0"},
 		{"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", "Maven", "org.apache.logging.log4j:log4j-core", "2.14.1"},
+		{"pkg:maven/mystery@2.0", "Maven", "mystery", "2.0"},
 		{"pkg:pypi/django@2.2.0", "PyPI", "django", "2.2.0"},
 		{"pkg:cargo/smallvec@1.6.0", "crates.io", "smallvec", "1.6.0"},
 		{"pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12", "Debian:12", "openssl", "3.0.11-1~deb12u2"},

@@ -96,7 +96,7 @@ func TestOtherTools(t *testing.T) {
 		want []string // ecosystem name version source
 	}{
 		{"testdata/syft-style.cdx.json", []string{"Debian:12 libssl3 3.0.11-1~deb12u2 openssl", "npm lodash 4.17.4 ", "Go github.com/gin-gonic/gin 1.6.0 "}},
-		{"testdata/trivy-style.cdx.json", []string{"Debian:12 libc6 2.36-9+deb12u3 glibc", "PyPI django 2.2.0 "}},
+		{"testdata/trivy-style.cdx.json", []string{"Debian:12 libc6 2.36-9+deb12u3 glibc", "PyPI Django 2.2.0 "}},
 	}
 	for _, tt := range tests {
 		f, err := os.Open(tt.file)
@@ -149,4 +149,40 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _, _, _ = Decode(bytes.NewReader(b), "f")
 	})
+}
+
+// TestOtherToolsExtractor: the matching rules keyed by extractor (a go.mod's
+// stdlib is not matched, a binary's is, on its platform) come from what
+// Syft and Trivy say found the package, in CycloneDX and SPDX.
+func TestOtherToolsExtractor(t *testing.T) {
+	cdx := func(props string) string {
+		return `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"stdlib","version":"go1.22.0","purl":"pkg:golang/stdlib@go1.22.0","properties":[` + props + `]}]}`
+	}
+	spdxDoc := func(pkgExtra string) string {
+		return `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","documentNamespace":"https://x","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: x"]},` +
+			`"packages":[{"name":"stdlib","SPDXID":"SPDXRef-Package-1","versionInfo":"go1.22.0","downloadLocation":"NOASSERTION","filesAnalyzed":false,` +
+			`"externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:golang/stdlib@go1.22.0"}]` + pkgExtra + `}]}`
+	}
+	tests := []struct {
+		name, doc, extractor, platform string
+	}{
+		{"syft cyclonedx go.mod", cdx(`{"name":"syft:package:foundBy","value":"go-module-file-cataloger"}`), "golang/gomod", ""},
+		{"syft cyclonedx binary", cdx(`{"name":"syft:package:foundBy","value":"go-module-binary-cataloger"},{"name":"syft:metadata:goBuildSettings:GOOS","value":"linux"},{"name":"syft:metadata:goBuildSettings:GOARCH","value":"arm64"}`), "golang/gobinary", "linux/arm64"},
+		{"trivy cyclonedx go.mod", cdx(`{"name":"aquasecurity:trivy:PkgType","value":"gomod"}`), "golang/gomod", ""},
+		{"trivy cyclonedx binary", cdx(`{"name":"aquasecurity:trivy:PkgType","value":"gobinary"}`), "golang/gobinary", ""},
+		{"vigil wins", cdx(`{"name":"vigil:extractor","value":"golang/gobinary"},{"name":"vigil:platform","value":"linux/amd64"},{"name":"aquasecurity:trivy:PkgType","value":"gomod"}`), "golang/gobinary", "linux/amd64"},
+		{"unknown tool", cdx(``), Name, ""},
+		{"syft spdx go.mod", spdxDoc(`,"sourceInfo":"acquired package info from go module information: /src/go.mod"`), "golang/gomod", ""},
+		{"syft spdx binary", spdxDoc(`,"sourceInfo":"acquired package info from go module information: /usr/bin/app"`), "golang/gobinary", ""},
+		{"trivy spdx go.mod", spdxDoc(`,"annotations":[{"annotator":"Tool: trivy-0.60.0","annotationDate":"2026-01-01T00:00:00Z","annotationType":"OTHER","comment":"PkgType: gomod"}]`), "golang/gomod", ""},
+	}
+	for _, tt := range tests {
+		pkgs, _, _, err := Decode(strings.NewReader(tt.doc), "bom.json")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if len(pkgs) != 1 || pkgs[0].Extractor != tt.extractor || pkgs[0].Platform != tt.platform || pkgs[0].Version != "1.22.0" {
+			t.Errorf("%s: got %+v, want extractor %q platform %q", tt.name, pkgs, tt.extractor, tt.platform)
+		}
+	}
 }

@@ -5,6 +5,7 @@ package spdx
 import (
 	"fmt"
 	"io"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -143,6 +144,47 @@ func pkg(p *inventory.Package, id common.ElementID) *spdx.Package {
 	return sp
 }
 
+// properties collects what a package says beyond its purl under the
+// property names the CycloneDX decoder sees: Vigil's vigil:key=value lines
+// of the source info, Trivy's "Key: value" annotations (as
+// aquasecurity:trivy:Key), and the cataloger Syft names in the source info
+// ("acquired package info from go module information: /app/go.mod").
+func properties(props map[string][]string, p *spdx.Package, docAnnotations []string) {
+	for _, line := range strings.Split(p.PackageSourceInfo, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "vigil:") {
+			props[k] = append(props[k], v)
+		}
+	}
+	comments := slices.Clone(docAnnotations)
+	for _, a := range p.Annotations {
+		if isTrivy(a.Annotator) {
+			comments = append(comments, a.AnnotationComment)
+		}
+	}
+	for _, c := range comments {
+		if k, v, ok := strings.Cut(c, ": "); ok && k != "" && !strings.ContainsAny(k, " \n") {
+			props["aquasecurity:trivy:"+k] = append(props["aquasecurity:trivy:"+k], strings.TrimSpace(v))
+		}
+	}
+	if info, ok := strings.CutPrefix(p.PackageSourceInfo, syftGoModuleInfo); ok {
+		foundBy := "go-module-binary-cataloger"
+		for _, loc := range strings.Split(info, ",") {
+			if path.Base(strings.TrimSpace(loc)) == "go.mod" {
+				foundBy = "go-module-file-cataloger"
+			}
+		}
+		props[sbom.SyftFoundBy] = append(props[sbom.SyftFoundBy], foundBy)
+	}
+}
+
+// syftGoModuleInfo starts the source info Syft writes for Go modules, from
+// a go.mod or a binary's build info.
+const syftGoModuleInfo = "acquired package info from go module information: "
+
+func isTrivy(a common.Annotator) bool {
+	return a.AnnotatorType == "Tool" && strings.HasPrefix(strings.ToLower(a.Annotator), "trivy")
+}
+
 func sortedKeys(m map[string]string) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
@@ -188,17 +230,20 @@ func Decode(r io.Reader, tagValue bool) ([]sbom.Component, error) {
 			}
 		}
 	}
+	docAnnotations := map[common.ElementID][]string{}
+	for _, a := range d.Annotations {
+		if a != nil && isTrivy(a.Annotator) {
+			id := a.AnnotationSPDXIdentifier.ElementRefID
+			docAnnotations[id] = append(docAnnotations[id], a.AnnotationComment)
+		}
+	}
 	var out []sbom.Component
 	for _, p := range d.Packages {
 		if described[p.PackageSPDXIdentifier] && purlOf[p.PackageSPDXIdentifier] == "" {
 			continue // the document's subject (the scanned target), not a component
 		}
 		c := sbom.Component{Name: p.PackageName, Version: p.PackageVersion, PURL: purlOf[p.PackageSPDXIdentifier], Properties: map[string][]string{}, DependsOn: deps[p.PackageSPDXIdentifier]}
-		for _, line := range strings.Split(p.PackageSourceInfo, "\n") {
-			if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "vigil:") {
-				c.Properties[k] = append(c.Properties[k], v)
-			}
-		}
+		properties(c.Properties, p, docAnnotations[p.PackageSPDXIdentifier])
 		if l := p.PackageLicenseDeclared; l != "" && l != noAssertion && l != "NONE" {
 			c.Licenses = []string{l}
 		}

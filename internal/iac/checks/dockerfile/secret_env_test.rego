@@ -32,3 +32,20 @@ test_no_value_reference_or_benign if {
 		{"cmd": "env", "value": "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", "args": ["GPG_KEY", "A035C8C19219BA821ECEA86B64E628F8D684696D"], "stage": 0},
 	])
 }
+
+# The loader marks values that match a secret rule; the name does not matter,
+# and a secret-looking name is then reported once, by the value.
+test_value_matches_secret_rule if {
+	aws := {"key": "SETTING", "rule": "aws-access-key-id", "title": "AWS access key ID", "match": "AKIA…"}
+	ghp := {"key": "GITHUB_TOKEN", "rule": "github-pat", "title": "GitHub personal access token", "match": "ghp_…"}
+	r := check.deny with input as doc([
+		{"cmd": "from", "value": "alpine:3", "args": ["alpine:3"], "stage": 0},
+		{"cmd": "env", "value": "SETTING=x LOG=info", "args": ["SETTING=x", "LOG=info"], "stage": 0, "secrets": [aws]},
+		{"cmd": "arg", "value": "GITHUB_TOKEN=x", "args": ["GITHUB_TOKEN=x"], "stage": 0, "secrets": [ghp]},
+		{"cmd": "env", "value": "PATH=/x", "args": ["PATH=/x"], "stage": 0, "secrets": []},
+	])
+	r == {
+		{"msg": "ENV SETTING is set to a credential (AWS access key ID: AKIA…)", "path": ["instructions", 1]},
+		{"msg": "ARG GITHUB_TOKEN is set to a credential (GitHub personal access token: ghp_…)", "path": ["instructions", 2]},
+	}
+}

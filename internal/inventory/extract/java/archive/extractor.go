@@ -31,7 +31,7 @@ func New() *Extractor { return &Extractor{} }
 func (*Extractor) Name() string { return Name }
 
 // Version implements inventory.Extractor.
-func (*Extractor) Version() int { return 1 }
+func (*Extractor) Version() int { return 2 }
 
 // Match implements inventory.Extractor.
 func (*Extractor) Match(p string, _ fs.DirEntry) bool { return isArchive(p) }
@@ -57,6 +57,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 			PURL:      packageurl.NewPackageURL("maven", a.GroupID, a.ArtifactID, a.Version, nil, "").ToString(),
 			Locations: []inventory.Location{{Path: in.Path}},
 			Extractor: Name,
+			Evidence:  a.Evidence,
 		})
 	}
 	if err != nil {

@@ -4,11 +4,14 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
 )
 
 // Limits that keep hostile archives (zip bombs, deep nesting) bounded.
@@ -23,9 +26,19 @@ const (
 // ErrBudget means the archive decompresses to more than the limits allow.
 var ErrBudget = errors.New("archive exceeds decompression budget")
 
+// Evidence values: where an artifact's identity came from (see fallback).
+const (
+	EvidencePOMProperties       = inventory.EvidencePOMProperties
+	EvidenceManifest            = inventory.EvidenceManifest
+	EvidenceManifestUnconfirmed = inventory.EvidenceManifestUnconfirmed
+	EvidenceFileName            = inventory.EvidenceFileName
+)
+
 // Artifact is one Java component found in an archive.
 type Artifact struct {
 	GroupID, ArtifactID, Version string
+	// Evidence is one of the Evidence values.
+	Evidence string
 	// Inner is the path inside the archive(s) ("WEB-INF/lib/x.jar!/META-INF/...").
 	Inner string
 }
@@ -68,7 +81,7 @@ func parse(r io.ReaderAt, size int64, fileName, prefix string, depth int, b *bud
 				return out, err
 			}
 			props := parseProperties(data)
-			a := Artifact{GroupID: props["groupId"], ArtifactID: props["artifactId"], Version: props["version"], Inner: prefix + name}
+			a := Artifact{GroupID: props["groupId"], ArtifactID: props["artifactId"], Version: props["version"], Evidence: EvidencePOMProperties, Inner: prefix + name}
 			if a.GroupID != "" && a.ArtifactID != "" && a.Version != "" {
 				out = append(out, a)
 				ownPom = true
@@ -193,24 +206,67 @@ func parseManifest(b []byte) map[string]string {
 }
 
 // fallback identifies an archive without pom.properties from its manifest
-// and file name ("commons-io-2.11.0.jar").
+// and file name ("commons-io-2.11.0.jar"), and says how sure it is
+// (docs/inventory-more.md, "Java archives"):
+//
+//   - EvidenceManifest: the manifest gives the group (Implementation-Vendor-Id,
+//     which the Maven archiver sets to the groupId) and names the artifact
+//     the file name carries, in Implementation-Title or in the
+//     Bundle-SymbolicName the maven-bundle-plugin derives from group and
+//     artifact; and its version agrees with the file name's, if that has
+//     one. Group, artifact and version are then known with confidence.
+//   - EvidenceManifestUnconfirmed: something comes from the manifest, but
+//     the sources do not confirm each other (Bundle-SymbolicName alone does
+//     not give the group: guava's is com.google.guava for
+//     com.google.guava:guava, commons-lang3's org.apache.commons.lang3).
+//   - EvidenceFileName: the file name alone.
+//
+// Only the first is matched against advisories.
 func fallback(man map[string]string, fileName string) (Artifact, bool) {
 	base := strings.TrimSuffix(fileName, path.Ext(fileName))
-	var a Artifact
-	a.ArtifactID, a.Version = splitNameVersion(base)
-	if v := man["Implementation-Version"]; v != "" {
-		a.Version = v
-	} else if v := man["Bundle-Version"]; v != "" && a.Version == "" {
-		a.Version = v
+	fileArtifact, fileVersion := splitNameVersion(base)
+	group := man["Implementation-Vendor-Id"]
+	title := man["Implementation-Title"]
+	bsn, _, _ := strings.Cut(man["Bundle-SymbolicName"], ";")
+	bsn = strings.TrimSpace(bsn)
+	implVersion, bundleVersion := man["Implementation-Version"], man["Bundle-Version"]
+	manVersion := cmp.Or(implVersion, bundleVersion)
+	if group != "" && fileArtifact != "" && manVersion != "" &&
+		(title == fileArtifact || bsn != "" && bsn == bundleSymbolicName(group, fileArtifact)) &&
+		(fileVersion == "" || fileVersion == manVersion) {
+		return Artifact{GroupID: group, ArtifactID: fileArtifact, Version: manVersion, Evidence: EvidenceManifest}, true
 	}
-	if a.ArtifactID == "" {
-		a.ArtifactID = man["Implementation-Title"]
+	// Bundle-Version is an OSGi version (guava's 31.1-jre is 31.1.0.jre):
+	// the file name's Maven version is better.
+	a := Artifact{GroupID: group, ArtifactID: cmp.Or(fileArtifact, title, bsn), Version: cmp.Or(implVersion, fileVersion, bundleVersion),
+		Evidence: EvidenceManifestUnconfirmed}
+	if group == "" && implVersion == "" && a.ArtifactID == fileArtifact && a.Version == fileVersion {
+		// The manifest gave nothing that was used.
+		a.Evidence = EvidenceFileName
 	}
-	// Bundle-SymbolicName does not reliably give the group (guava's is
-	// com.google.guava for com.google.guava:guava), so only the vendor id
-	// is used.
-	a.GroupID = man["Implementation-Vendor-Id"]
 	return a, a.ArtifactID != "" && a.Version != ""
+}
+
+// bundleSymbolicName is the Bundle-SymbolicName the maven-bundle-plugin
+// gives group:artifact by default (DefaultMaven2OsgiConverter): the group
+// when the artifact is the group's last segment, the artifact when it
+// starts with the group, else the group, a dot, and the artifact without
+// a leading copy of the group's last segment.
+func bundleSymbolicName(group, artifact string) string {
+	last := group[strings.LastIndexByte(group, '.')+1:]
+	switch {
+	case artifact == last:
+		return group
+	case artifact == group || strings.HasPrefix(artifact, group+"."):
+		return artifact
+	case strings.HasPrefix(artifact, last) && last != "":
+		rest := artifact[len(last):]
+		if c := rest[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			rest = rest[1:]
+		}
+		return group + "." + rest
+	}
+	return group + "." + artifact
 }
 
 // splitNameVersion splits "name-1.2.3" at the last '-' followed by a digit.

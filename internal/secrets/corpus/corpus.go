@@ -388,3 +388,30 @@ func jwt(r *rand.Rand) string {
 	mac.Write([]byte(h + "." + p))
 	return h + "." + p + "." + enc.EncodeToString(mac.Sum(nil))
 }
+
+// Sample is one generated secret of a kind.
+type Sample struct {
+	Kind  string
+	Value string
+	// Secret is the part of Value that must never appear in output.
+	Secret string
+}
+
+// Samples generates one secret of every kind the corpus knows, sorted by
+// kind, from seed. Tests of other scanners that must recognise every
+// credential format (Dockerfile ENV values, for example) iterate over it,
+// so a new kind is covered without editing them.
+func Samples(seed uint64) []Sample {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	kinds := make([]string, 0, len(secretGens))
+	for k := range secretGens {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	out := make([]Sample, 0, len(kinds))
+	for _, k := range kinds {
+		v := secretGens[k](r)
+		out = append(out, Sample{Kind: k, Value: v, Secret: secretPart(k, v)})
+	}
+	return out
+}
