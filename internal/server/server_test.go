@@ -23,7 +23,7 @@ import (
 )
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	srv   *server.Server
 	st    *store.Store
@@ -33,7 +33,7 @@ type env struct {
 }
 
 // start runs a server over a real SQLite store with the shared OSV corpus.
-func start(t *testing.T, authFailures ...int) *env {
+func start(t testing.TB, authFailures ...int) *env {
 	t.Helper()
 	shared := testutil.Shared(t)
 	data := t.TempDir()
