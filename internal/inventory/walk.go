@@ -18,6 +18,28 @@ import (
 // DefaultMaxFileSize bounds how much of one file an extractor may read.
 const DefaultMaxFileSize = 64 << 20
 
+// MaxRandomAccessSize bounds the files handed to a RandomAccess extractor:
+// large binaries (kubelet, terraform providers, Vigil itself) are what
+// needs scanning, and such an extractor reads only the sections it needs.
+const MaxRandomAccessSize = 4 << 30
+
+// RandomAccess is implemented by extractors that read a file on disk
+// through io.ReaderAt (only the parts they need, never the whole file into
+// memory), so the walker may hand them files up to MaxRandomAccessSize
+// instead of MaxFileSize. A stream without random access still gets only
+// MaxFileSize.
+type RandomAccess interface {
+	RandomAccess() bool
+}
+
+// LimitFor is the size limit for ex when files are limited to limit.
+func LimitFor(ex Extractor, limit int64) int64 {
+	if ra, ok := ex.(RandomAccess); ok && ra.RandomAccess() && limit < MaxRandomAccessSize {
+		return MaxRandomAccessSize
+	}
+	return limit
+}
+
 // WalkOptions configures Walk.
 type WalkOptions struct {
 	// Extractors to run (see extract/list). Required.
@@ -113,7 +135,7 @@ func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
 				return err
 			}
 			for _, ex := range j.ex {
-				pkgs, err := ExtractFile(gctx, fsys, j.path, j.d, ex, limit)
+				pkgs, err := ExtractFile(gctx, fsys, j.path, j.d, ex, LimitFor(ex, limit))
 				mu.Lock()
 				if err != nil {
 					if ctxErr := gctx.Err(); ctxErr != nil {

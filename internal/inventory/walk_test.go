@@ -126,3 +126,35 @@ func TestLimitedReaderExactLimit(t *testing.T) {
 		t.Errorf("ReadAll over the limit: err = %v, want ErrTooLarge", err)
 	}
 }
+
+// raExtractor reads nothing but says it reads by random access.
+type raExtractor struct{ lineExtractor }
+
+func (raExtractor) Name() string       { return "test/ra" }
+func (raExtractor) RandomAccess() bool { return true }
+
+func TestWalkRandomAccessGetsLargeFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "deps.txt"), []byte(strings.Repeat("pkg 1.0\n", 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	res, err := Walk(t.Context(), root.FS(), WalkOptions{Extractors: []Extractor{lineExtractor{}, raExtractor{}}, MaxFileSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tooLarge []string
+	for _, is := range res.Issues {
+		tooLarge = append(tooLarge, is.Extractor)
+	}
+	if len(tooLarge) != 1 || tooLarge[0] == "test/ra" {
+		t.Errorf("issues %v: want only the streaming extractor to find the file too large", res.Issues)
+	}
+	if len(res.Packages) != 1 || res.Packages[0].Extractor != "test/ra" {
+		t.Errorf("packages %v: want the random-access extractor's", res.Packages)
+	}
+}

@@ -232,7 +232,7 @@ func (t *target) inventory(ctx context.Context, log *slog.Logger) (*inventory.Re
 				t.sbom = f
 			}
 			matched = true
-			found, err := inventory.ExtractFile(ctx, t.fsys, f, d, ex, inventory.DefaultMaxFileSize)
+			found, err := inventory.ExtractFile(ctx, t.fsys, f, d, ex, inventory.LimitFor(ex, inventory.DefaultMaxFileSize))
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()

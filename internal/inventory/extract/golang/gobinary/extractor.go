@@ -33,6 +33,10 @@ func (*Extractor) Name() string { return Name }
 // Version implements inventory.Extractor.
 func (*Extractor) Version() int { return 1 }
 
+// RandomAccess implements inventory.RandomAccess: a binary on disk is read
+// through io.ReaderAt, section by section.
+func (*Extractor) RandomAccess() bool { return true }
+
 // Match implements inventory.Extractor.
 func (*Extractor) Match(p string, d fs.DirEntry) bool { return executable.Candidate(p, d) }
 
