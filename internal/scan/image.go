@@ -61,9 +61,12 @@ func resolveSource(target string, o ImageOptions) (source.Target, bool, error) {
 		return t, false, nil // not an image: the caller reports a missing path
 	}
 	switch t.Kind {
-	case source.KindDir:
+	case source.KindDir, source.KindFile, source.KindSBOM:
 		return t, false, nil
 	case source.KindRegistry:
+		if t.Explicit {
+			return t, true, nil
+		}
 		// A bare name that is neither a file nor a directory: only treat it
 		// as an image when asked (vigil scan image), so a typo in a path is
 		// an input error rather than a registry request.

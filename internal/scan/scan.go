@@ -22,6 +22,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/sbom"
 	"github.com/vigil-sec/vigil/internal/sbom/codec"
 	"github.com/vigil-sec/vigil/internal/severity"
+	"github.com/vigil-sec/vigil/internal/source"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
@@ -106,9 +107,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Summarise()
 		return res, nil
 	}
-	tgt, err := openTarget(opts.Target)
+	path, wantSBOM := opts.Target, false
+	if t, err := source.Detect(opts.Target); err == nil && t.Explicit {
+		// dir:, file: and sbom: name a path; the prefix only says what it is.
+		path, wantSBOM = t.Ref, t.Kind == source.KindSBOM
+	}
+	tgt, err := openTarget(path)
 	if err != nil {
-		return nil, err
+		return nil, notAPathHint(opts.Target, err)
+	}
+	if wantSBOM && tgt.files == nil {
+		tgt.close()
+		return nil, fmt.Errorf("%w: sbom:%s is a directory, not an SBOM file", ErrInput, path)
 	}
 	defer tgt.close()
 	res.Target = Target{Kind: tgt.kind, Name: opts.Target}
@@ -117,6 +127,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		inv, err := tgt.inventory(ctx, log)
 		if err != nil {
 			return nil, err
+		}
+		if wantSBOM && tgt.sbom == "" {
+			return nil, fmt.Errorf("%w: sbom:%s is not a CycloneDX or SPDX document", ErrInput, path)
 		}
 		res.Packages = inv.Packages
 		res.Issues = append(res.Issues, inv.Issues...)
@@ -173,6 +186,18 @@ func (t *target) close() {
 	if t.root != nil {
 		t.root.Close()
 	}
+}
+
+// notAPathHint explains a target that is no path but parses as an image
+// reference: the user most likely meant the image.
+func notAPathHint(arg string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if t, derr := source.Detect(arg); derr == nil && t.Kind == source.KindRegistry {
+		return fmt.Errorf("%w: %q is not a file or directory; it looks like an image reference: use the image subcommand ('vigil scan image %s', 'vigil sbom image %s') or the target registry:%s", ErrInput, arg, arg, arg, arg)
+	}
+	return err
 }
 
 func openTarget(p string) (*target, error) {

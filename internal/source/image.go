@@ -84,7 +84,7 @@ type tarStore struct {
 type tarMember struct{ off, size int64 }
 
 func openTarStore(p string) (*tarStore, error) {
-	f, err := os.Open(p)
+	f, err := openArchive(p)
 	if err != nil {
 		return nil, err
 	}

@@ -191,7 +191,7 @@ func TestMultiPlatform(t *testing.T) {
 	if err := imagetest.Push(ref, nil, idx); err != nil {
 		t.Fatal(err)
 	}
-	for _, tgt := range []Target{{KindOCILayout, dir}, {KindRegistry, ref}} {
+	for _, tgt := range []Target{{Kind: KindOCILayout, Ref: dir}, {Kind: KindRegistry, Ref: ref}} {
 		for _, tt := range []struct{ platform, wantPkg, wantPlatform string }{
 			{"", "only-amd64", "linux/amd64"},
 			{"linux/arm64", "only-arm64", "linux/arm64/v8"},
@@ -385,15 +385,19 @@ func TestDetect(t *testing.T) {
 		want    Target
 		wantErr bool
 	}{
-		{rootfs, Target{KindRootFS, rootfs}, false},
-		{src, Target{KindDir, src}, false},
-		{layout, Target{KindOCILayout, layout}, false},
-		{ociTar, Target{KindOCIArchive, ociTar}, false},
-		{dockerTar, Target{KindDockerArchive, dockerTar}, false},
-		{"alpine:3.20", Target{KindRegistry, "alpine:3.20"}, false},
-		{"ghcr.io/a/b@sha256:" + strings.Repeat("a", 64), Target{KindRegistry, "ghcr.io/a/b@sha256:" + strings.Repeat("a", 64)}, false},
-		{"oci:" + ociTar, Target{KindOCILayout, ociTar}, false},
-		{"docker-archive:x.tar", Target{KindDockerArchive, "x.tar"}, false},
+		{rootfs, Target{Kind: KindRootFS, Ref: rootfs}, false},
+		{src, Target{Kind: KindDir, Ref: src}, false},
+		{layout, Target{Kind: KindOCILayout, Ref: layout}, false},
+		{ociTar, Target{Kind: KindOCIArchive, Ref: ociTar}, false},
+		{dockerTar, Target{Kind: KindDockerArchive, Ref: dockerTar}, false},
+		{"alpine:3.20", Target{Kind: KindRegistry, Ref: "alpine:3.20"}, false},
+		{"ghcr.io/a/b@sha256:" + strings.Repeat("a", 64), Target{Kind: KindRegistry, Ref: "ghcr.io/a/b@sha256:" + strings.Repeat("a", 64)}, false},
+		{"oci:" + ociTar, Target{Kind: KindOCILayout, Ref: ociTar, Explicit: true}, false},
+		{"oci-dir:" + layout, Target{Kind: KindOCILayout, Ref: layout, Explicit: true}, false},
+		{"file:x.txt", Target{Kind: KindFile, Ref: "x.txt", Explicit: true}, false},
+		{"sbom:b.json", Target{Kind: KindSBOM, Ref: "b.json", Explicit: true}, false},
+		{"registry:", Target{}, true},
+		{"docker-archive:x.tar", Target{Kind: KindDockerArchive, Ref: "x.tar", Explicit: true}, false},
 		{notTar, Target{}, true},
 		{"Not A Valid::Ref", Target{}, true},
 		{"missing.tar", Target{}, true},

@@ -20,6 +20,8 @@ const (
 	KindOCIArchive    = "oci-archive"    // a tar of an OCI image layout
 	KindDockerArchive = "docker-archive" // a `docker save` tarball
 	KindRegistry      = "registry"       // a registry reference
+	KindFile          = "file"           // a single file (lockfile, binary, archive, SBOM)
+	KindSBOM          = "sbom"           // a file that must be an SBOM
 )
 
 // Target is what to scan.
@@ -29,24 +31,34 @@ type Target struct {
 	// Ref is a path (dir, rootfs, oci-layout, oci-archive, docker-archive)
 	// or an image reference (registry).
 	Ref string
+	// Explicit is set when a scheme prefix chose the kind.
+	Explicit bool
+}
+
+// Prefixes are the scheme prefixes a target may carry, as Syft and Grype
+// users write them.
+var Prefixes = []struct{ Prefix, Kind string }{
+	{"oci-archive:", KindOCIArchive}, {"oci-dir:", KindOCILayout}, {"oci:", KindOCILayout},
+	{"docker-archive:", KindDockerArchive}, {"registry:", KindRegistry},
+	{"docker://", KindRegistry}, {"rootfs:", KindRootFS}, {"dir:", KindDir},
+	{"file:", KindFile}, {"sbom:", KindSBOM},
 }
 
 // Detect tells what arg is. An explicit transport prefix wins
-// ("oci:", "oci-archive:", "docker-archive:", "registry:", "docker://",
-// "rootfs:", "dir:"); otherwise an existing path is inspected (a directory
+// (Prefixes: "registry:", "oci-dir:", "oci-archive:", "docker-archive:",
+// "dir:", "file:", "sbom:", ...); otherwise an existing path is inspected (a directory
 // with an oci-layout file is a layout; a directory with etc/ and usr/ or a
 // package database is a root filesystem; a tar holding index.json and
 // oci-layout is an OCI archive, one holding manifest.json a docker
 // archive), and anything else that parses as an image reference is a
 // registry reference.
 func Detect(arg string) (Target, error) {
-	for _, p := range []struct{ prefix, kind string }{
-		{"oci-archive:", KindOCIArchive}, {"oci:", KindOCILayout},
-		{"docker-archive:", KindDockerArchive}, {"registry:", KindRegistry},
-		{"docker://", KindRegistry}, {"rootfs:", KindRootFS}, {"dir:", KindDir},
-	} {
-		if rest, ok := strings.CutPrefix(arg, p.prefix); ok {
-			return Target{Kind: p.kind, Ref: rest}, nil
+	for _, p := range Prefixes {
+		if rest, ok := strings.CutPrefix(arg, p.Prefix); ok {
+			if rest == "" {
+				return Target{}, fmt.Errorf("detect %q: nothing after the %q prefix", arg, p.Prefix)
+			}
+			return Target{Kind: p.Kind, Ref: rest, Explicit: true}, nil
 		}
 	}
 	fi, err := os.Stat(arg)
@@ -98,14 +110,12 @@ func detectArchive(p string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err == nil && (magic[0] == 0x1f && magic[1] == 0x8b || magic == [4]byte{0x28, 0xb5, 0x2f, 0xfd}) {
-		return "", errors.New("compressed archive: decompress it first (docker save | gzip is not read directly)")
+	r, closeDec, err := decompressor(f)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnknownTarget, err)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	tr := tar.NewReader(f)
+	defer closeDec()
+	tr := tar.NewReader(r)
 	var hasIndex, hasLayout, hasManifest bool
 	for i := 0; i < 1_000_000; i++ {
 		hdr, err := tr.Next()
