@@ -18,6 +18,7 @@ import (
 type sbomFlags struct {
 	format, output, platform string
 	kind                     string
+	skipDirs                 []string
 	push                     pushFlags
 	insecure, noCache        bool
 }
@@ -72,6 +73,7 @@ oci-dir:, oci-archive:, docker-archive:, dir:, file:, sbom:.
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the image layer cache")
 	f.push.register(fl)
+	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directories not to enter, doublestar globs relative to the root; repeatable")
 	return cmd
 }
 
@@ -82,7 +84,7 @@ func runSBOM(cmd *cobra.Command, e *env, f *sbomFlags, target string) error {
 	if !slices.Contains(sbom.Formats, f.format) {
 		return usagef("--format: unknown SBOM format %q (want one of %s)", f.format, strings.Join(sbom.Formats, ", "))
 	}
-	res, err := scan.Run(cmd.Context(), scan.Options{Target: target, InventoryOnly: true, Logger: e.logger(), ToolVersion: Version,
+	res, err := scan.Run(cmd.Context(), scan.Options{Target: target, SkipDirs: f.skipDirs, InventoryOnly: true, Logger: e.logger(), ToolVersion: Version,
 		Image: scan.ImageOptions{Kind: f.kind, Platform: f.platform, Insecure: f.insecure, NoCache: f.noCache}})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}

@@ -40,6 +40,7 @@ type scanFlags struct {
 	insecure       bool
 	noCache        bool
 	push           pushFlags
+	skipDirs       []string
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -98,6 +99,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the image layer cache")
 	f.push.register(fl)
+	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directories not to enter, doublestar globs relative to the scanned root (e.g. '**/testdata,vendor'); repeatable. A root filesystem never enters /proc, /sys, /dev, /run or other mounts")
 }
 
 func newScanKindCmd(e *env, kind string) *cobra.Command {
@@ -173,6 +175,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	prog := newProgress(e.stderr)
 	opts := scan.Options{
 		Target:      target,
+		SkipDirs:    f.skipDirs,
 		Scanners:    splitList(f.scanners),
 		Logger:      log,
 		ToolVersion: Version,

@@ -212,3 +212,37 @@ func compress(in, out, kind string) error {
 	}
 	return os.WriteFile(out, buf.Bytes(), 0o644)
 }
+
+// TestSkipDirs: --skip-dirs for source trees and root filesystems, and a
+// root filesystem never enters proc/ sys/ dev/.
+func TestSkipDirs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(p, body string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("requirements.txt", "django==3.2.0\n")
+	write("vendor/x/requirements.txt", "flask==1.0.0\n")
+	write("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
+	write("proc/1/root/usr/lib/python3/dist-packages/hidden-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: hidden\nVersion: 1.0\n")
+	write("usr/lib/python3/dist-packages/requests-2.0.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: requests\nVersion: 2.0.0\n")
+	code, stdout, stderr := runVigil(t, "sbom", "dir:"+dir, "--skip-dirs", "vendor")
+	if code != 0 || !strings.Contains(stdout, "django") || strings.Contains(stdout, "flask") {
+		t.Errorf("sbom --skip-dirs vendor: exit %d %s\n%.500s", code, stderr, stdout)
+	}
+	code, stdout, _ = runVigil(t, "sbom", "dir:"+dir)
+	if code != 0 || !strings.Contains(stdout, "flask") {
+		t.Errorf("without --skip-dirs flask is missing: the test proves nothing")
+	}
+	code, stdout, stderr = runVigil(t, "sbom", "rootfs", dir, "--skip-dirs", "**/x")
+	if code != 0 || !strings.Contains(stdout, "requests") || strings.Contains(stdout, "hidden") || strings.Contains(stdout, "flask") {
+		t.Errorf("sbom rootfs: exit %d %s: want requests, not proc/'s hidden nor the skipped flask\n%.800s", code, stderr, stdout)
+	}
+	if code, _, stderr := runVigil(t, "sbom", dir, "--skip-dirs", "a/[b"); code != ExitError {
+		t.Errorf("invalid glob: exit %d %s, want 2", code, stderr)
+	}
+}

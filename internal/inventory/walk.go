@@ -50,6 +50,11 @@ type WalkOptions struct {
 	// SkipDirs are directory base names not descended into. ".git" is
 	// always skipped.
 	SkipDirs []string
+	// Prune skips more directories (--skip-dirs globs; pseudo-filesystems
+	// and other mounts of a root filesystem). Nil prunes nothing more.
+	Prune interface {
+		SkipDir(p string, d fs.DirEntry) bool
+	}
 	// Workers bounds parallel extraction (GOMAXPROCS when 0).
 	Workers int
 	Logger  *slog.Logger
@@ -103,6 +108,10 @@ func Walk(ctx context.Context, fsys fs.FS, opts WalkOptions) (*Result, error) {
 		}
 		if d.IsDir() {
 			if p != "." && (d.Name() == ".git" || slices.Contains(opts.SkipDirs, d.Name())) {
+				return fs.SkipDir
+			}
+			if opts.Prune != nil && opts.Prune.SkipDir(p, d) {
+				log.Debug("skip dir", "path", p)
 				return fs.SkipDir
 			}
 			return nil

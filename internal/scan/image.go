@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/prune"
 	"io"
 	"log/slog"
 	"slices"
@@ -81,7 +82,7 @@ func resolveSource(target string, o ImageOptions) (source.Target, bool, error) {
 func scanSource(ctx context.Context, res *Result, t source.Target, opts Options, scanners []string, log *slog.Logger, now func() time.Time) error {
 	exs := append(list.SourceTree(log), list.OSAndInstalled()...)
 	exs = append(exs, codec.Extractor{})
-	so := source.Options{Extractors: exs, Platform: opts.Image.Platform, Insecure: opts.Image.Insecure, NoCache: opts.Image.NoCache, CacheDir: opts.Image.CacheDir, Logger: log, Now: now}
+	so := source.Options{Extractors: exs, SkipDirs: opts.SkipDirs, Platform: opts.Image.Platform, Insecure: opts.Image.Insecure, NoCache: opts.Image.NoCache, CacheDir: opts.Image.CacheDir, Logger: log, Now: now}
 
 	wantSecrets := slices.Contains(scanners, ScannerSecret)
 	var (
@@ -148,7 +149,7 @@ func scanSource(ctx context.Context, res *Result, t source.Target, opts Options,
 				return err
 			}
 			defer root.close()
-			return scanSecrets(ctx, res, root.fsys, "", opts.Secret, log)
+			return scanSecrets(ctx, res, root.fsys, "", opts.Secret, prune.Options{SkipGlobs: opts.SkipDirs, RootFS: true}, log)
 		}
 		for _, f := range secs {
 			res.Secrets = append(res.Secrets, Secret{RuleID: f.RuleID, Title: f.Title, Severity: f.Severity,

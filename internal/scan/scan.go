@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/list"
 	"github.com/vigil-sec/vigil/internal/match"
+	"github.com/vigil-sec/vigil/internal/prune"
 	"github.com/vigil-sec/vigil/internal/sbom"
 	"github.com/vigil-sec/vigil/internal/sbom/codec"
 	"github.com/vigil-sec/vigil/internal/severity"
@@ -53,9 +54,12 @@ type Options struct {
 	// InventoryOnly lists the packages without matching them (for SBOMs):
 	// the database is not opened.
 	InventoryOnly bool
-	Misconfig     MisconfigOptions
-	Secret        SecretOptions
-	Image         ImageOptions
+	// SkipDirs are doublestar globs of directories not entered
+	// (--skip-dirs), relative to the scanned root.
+	SkipDirs  []string
+	Misconfig MisconfigOptions
+	Secret    SecretOptions
+	Image     ImageOptions
 }
 
 // Run scans the target.
@@ -124,7 +128,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.Target = Target{Kind: tgt.kind, Name: opts.Target}
 
 	if slices.Contains(scanners, ScannerVuln) || opts.InventoryOnly {
-		inv, err := tgt.inventory(ctx, log)
+		inv, err := tgt.inventory(ctx, log, opts.SkipDirs)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +166,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	if slices.Contains(scanners, ScannerSecret) {
-		if err := scanSecrets(ctx, res, fsys, repoDir, opts.Secret, log); err != nil {
+		if err := scanSecrets(ctx, res, fsys, repoDir, opts.Secret, prune.Options{SkipGlobs: opts.SkipDirs}, log); err != nil {
 			return nil, err
 		}
 	} else if opts.Secret.GitHistory {
@@ -225,7 +229,7 @@ func openTarget(p string) (*target, error) {
 	return &target{kind: "file", root: root, fsys: root.FS(), files: []string{filepath.Base(p)}}, nil
 }
 
-func (t *target) inventory(ctx context.Context, log *slog.Logger) (*inventory.Result, error) {
+func (t *target) inventory(ctx context.Context, log *slog.Logger, skip []string) (*inventory.Result, error) {
 	exs := append(list.SourceTree(log), codec.Extractor{})
 	if t.files != nil {
 		// A single file may also be a binary (Go, cargo-auditable Rust) or
@@ -233,7 +237,11 @@ func (t *target) inventory(ctx context.Context, log *slog.Logger) (*inventory.Re
 		exs = append(exs, list.OSAndInstalled()...)
 	}
 	if t.files == nil {
-		return inventory.Walk(ctx, t.fsys, inventory.WalkOptions{Extractors: exs, Logger: log})
+		rules, err := prune.New(t.fsys, prune.Options{SkipGlobs: skip})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		}
+		return inventory.Walk(ctx, t.fsys, inventory.WalkOptions{Extractors: exs, Logger: log, Prune: rules})
 	}
 	res := &inventory.Result{}
 	var pkgs []inventory.Package

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/prune"
 	"io/fs"
 	"log/slog"
 	"path"
@@ -60,8 +61,12 @@ func scanMisconfig(ctx context.Context, res *Result, fsys fs.FS, o MisconfigOpti
 	return nil
 }
 
-func scanSecrets(ctx context.Context, res *Result, fsys fs.FS, repoDir string, o SecretOptions, log *slog.Logger) error {
-	sc, err := secrets.New(secrets.Options{MaxFileSize: o.MaxFileSize, Logger: log})
+func scanSecrets(ctx context.Context, res *Result, fsys fs.FS, repoDir string, o SecretOptions, po prune.Options, log *slog.Logger) error {
+	rules, err := prune.New(fsys, po)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	sc, err := secrets.New(secrets.Options{MaxFileSize: o.MaxFileSize, Logger: log, SkipDir: rules.SkipDir})
 	if err != nil {
 		return fmt.Errorf("%w: secret rules: %w", ErrInput, err)
 	}

@@ -50,7 +50,7 @@ func (s *Scanner) ScanFS(ctx context.Context, fsys fs.FS) ([]Finding, []FileErro
 				return nil
 			}
 			if d.IsDir() {
-				if p != "." && skipDirs[d.Name()] {
+				if p != "." && (skipDirs[d.Name()] || (s.skipDir != nil && s.skipDir(p, d))) {
 					return fs.SkipDir
 				}
 				return nil

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"path"
 	"regexp"
@@ -38,6 +39,9 @@ type Options struct {
 	// MaxFileSize skips larger files (and larger blobs in history and
 	// layers). Zero means DefaultMaxFileSize; negative means no limit.
 	MaxFileSize int64
+	// SkipDir, when set, prunes more directories of ScanFS (--skip-dirs,
+	// pseudo-filesystems and other mounts of a root filesystem).
+	SkipDir func(p string, d fs.DirEntry) bool
 	// ScanBinary scans files that look binary (a NUL byte in the first
 	// 8 KiB) instead of skipping them.
 	ScanBinary bool
@@ -91,6 +95,7 @@ type Scanner struct {
 	kw      *keywordMatcher
 	kwRules [][]kwRule // keyword id -> rules using it
 	maxSize int64
+	skipDir func(p string, d fs.DirEntry) bool
 	binary  bool
 	workers int
 	log     *slog.Logger
@@ -120,6 +125,7 @@ func New(opts Options) (*Scanner, error) {
 	}
 	s := &Scanner{
 		maxSize: opts.MaxFileSize,
+		skipDir: opts.SkipDir,
 		binary:  opts.ScanBinary,
 		workers: opts.Workers,
 		log:     opts.Logger,

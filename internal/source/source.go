@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/prune"
 	"hash"
 	"io"
 	"log/slog"
@@ -51,6 +52,10 @@ type Options struct {
 	// MaxFileSize bounds one file handed to an extractor
 	// (inventory.DefaultMaxFileSize when 0).
 	MaxFileSize int64
+	// SkipDirs are doublestar globs of directories not entered in a
+	// directory or root filesystem (a root filesystem also skips
+	// pseudo-filesystems and other mounts, see package prune).
+	SkipDirs []string
 	// Workers bounds layers scanned in parallel (GOMAXPROCS when 0).
 	Workers int
 	// OnFile, when set, sees every regular file of every image layer (not
@@ -131,7 +136,7 @@ func Scan(ctx context.Context, t Target, opts Options) (*Result, error) {
 	var err error
 	switch t.Kind {
 	case KindDir, KindRootFS:
-		res, err = scanDir(ctx, t.Ref, opts)
+		res, err = scanDir(ctx, t.Ref, t.Kind == KindRootFS, opts)
 	case KindOCILayout, KindOCIArchive, KindDockerArchive, KindRegistry:
 		res, err = scanImage(ctx, t, opts)
 	default:
@@ -143,14 +148,19 @@ func Scan(ctx context.Context, t Target, opts Options) (*Result, error) {
 	return res, nil
 }
 
-func scanDir(ctx context.Context, dir string, opts Options) (*Result, error) {
+func scanDir(ctx context.Context, dir string, rootfs bool, opts Options) (*Result, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
 	fsys := root.FS()
+	rules, err := prune.New(fsys, prune.Options{SkipGlobs: opts.SkipDirs, RootFS: rootfs})
+	if err != nil {
+		return nil, err
+	}
 	wr, err := inventory.Walk(ctx, fsys, inventory.WalkOptions{
+		Prune:       rules,
 		Extractors:  opts.Extractors,
 		MaxFileSize: opts.MaxFileSize,
 		Workers:     opts.Workers,
