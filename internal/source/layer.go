@@ -201,6 +201,14 @@ func walkLayerWith(ctx context.Context, diffID string, raw io.Reader, wrap func(
 			}
 			continue
 		}
+		if hdr.Size > limit && spoolable(matched, hdr.Size) {
+			fr, err := spoolAndExtract(ctx, name, hdr, tr, matched, hook, diffID)
+			if err != nil {
+				return nil, err
+			}
+			res.Files = append(res.Files, fr)
+			continue
+		}
 		if hdr.Size > limit {
 			fr := fileResult{Path: name}
 			for _, ex := range matched {

@@ -104,6 +104,16 @@ func Open(in *inventory.Input) (io.ReaderAt, int64, Kind, func(), error) {
 	if k == None {
 		return nil, 0, None, nop, nil
 	}
+	// A spooled file (a large binary from an image layer): random access
+	// without reading it into memory.
+	if f, ok := in.Reader.(interface {
+		io.ReaderAt
+		Stat() (fs.FileInfo, error)
+	}); ok {
+		if st, err := f.Stat(); err == nil {
+			return f, st.Size(), k, nop, nil
+		}
+	}
 	if in.FS != nil {
 		if f, err := in.FS.Open(in.Path); err == nil {
 			if ra, ok := f.(io.ReaderAt); ok {
