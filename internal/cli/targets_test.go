@@ -27,12 +27,9 @@ func runVigil(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// TestSBOMOfRegistryImage: every target form reaches the image, and a bare
-// reference that is not a path says how to scan it.
-func TestSBOMOfRegistryImage(t *testing.T) {
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+// leftPadImage is a one-layer image holding npm's left-pad 1.3.0.
+func leftPadImage(t *testing.T) v1.Image {
+	t.Helper()
 	layer, err := imagetest.Layer([]imagetest.Entry{
 		{Name: "usr/lib/node_modules/left-pad/package.json", Body: `{"name":"left-pad","version":"1.3.0"}`},
 	})
@@ -43,6 +40,16 @@ func TestSBOMOfRegistryImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return img
+}
+
+// TestSBOMOfRegistryImage: every target form reaches the image, and a bare
+// reference that is not a path says how to scan it.
+func TestSBOMOfRegistryImage(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	img := leftPadImage(t)
 	ref := host + "/app:1"
 	if err := imagetest.Push(ref, img, nil); err != nil {
 		t.Fatal(err)
@@ -132,16 +139,7 @@ func TestTargetPrefixes(t *testing.T) {
 // archive, give the same SBOM as the plain archive.
 func TestCompressedArchives(t *testing.T) {
 	dir := t.TempDir()
-	layer, err := imagetest.Layer([]imagetest.Entry{
-		{Name: "usr/lib/node_modules/left-pad/package.json", Body: `{"name":"left-pad","version":"1.3.0"}`},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := imagetest.Image([]v1.Layer{layer}, []string{"COPY app /"}, v1.Platform{OS: "linux", Architecture: "amd64"}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := leftPadImage(t)
 	docker := filepath.Join(dir, "img.tar")
 	if err := imagetest.WriteDocker(docker, "app:1", img); err != nil {
 		t.Fatal(err)
