@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/vigil-sec/vigil/internal/config"
+	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/gate"
 	"github.com/vigil-sec/vigil/internal/report"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/severity"
-	"github.com/vigil-sec/vigil/internal/suppress"
-	"github.com/vigil-sec/vigil/internal/vex"
 )
 
 type scanFlags struct {
@@ -203,31 +201,25 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 		}
 		return err
 	}
+	cfg, err := engine.LoadConfig(f.configFile, target)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	stmts, err := engine.LoadVEX(f.vexFiles)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	pol := engine.Policy{Config: cfg, VEX: stmts, MinSeverity: minSev, FailOn: failOn, Policies: policies, PolicyDirs: f.policyDirs}
+	pol.Suppress(res, time.Now())
 	if f.push.server != "" {
 		// The server matches the inventory itself, with its own database;
-		// it gets the whole result, before local suppressions and filters.
+		// it gets every finding, suppressions marked, before the severity
+		// filter (which only decides what this report shows).
 		if err := f.push.push(ctx, e, func(w io.Writer) error { return report.Write(w, "json", res, report.Options{}) }); err != nil {
 			return err
 		}
 	}
-	cfg, err := loadConfig(f.configFile, target)
-	if err != nil {
-		return &exitError{code: ExitError, err: err}
-	}
-	if cfg != nil {
-		res.Warnings = append(res.Warnings, suppress.Apply(res, cfg.Ignore, cfg.Path, time.Now())...)
-		if failOn == severity.Unknown && cfg.Gate.FailOn != "" {
-			failOn, _ = severity.Parse(cfg.Gate.FailOn)
-		}
-	}
-	for _, vf := range f.vexFiles {
-		stmts, err := vex.Load(vf)
-		if err != nil {
-			return &exitError{code: ExitError, err: fmt.Errorf("read VEX: %w", err)}
-		}
-		vex.Apply(res, stmts)
-	}
-	res.FilterSeverity(minSev)
+	pol.Filter(res)
 
 	out := e.stdout
 	var file *os.File
@@ -260,14 +252,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 			fmt.Fprintf(e.stderr, "warning: could not read %s\n", issueText(is.Path, is.Line, is.Message))
 		}
 	}
-	gopts := gate.Options{FailOn: failOn, PolicyDirs: f.policyDirs, Policies: policies}
-	if cfg != nil {
-		gopts.OnlyFixable = cfg.Gate.OnlyFixable
-		gopts.MinAdvisoryAge = cfg.Gate.MinAdvisoryAge.Duration
-		gopts.DenyLicenses = cfg.Gate.DenyLicenses
-		gopts.DenyPackages = cfg.Gate.DenyPackages
-	}
-	outcome, err := gate.Evaluate(ctx, res, gopts)
+	outcome, err := pol.Gate(ctx, res, time.Now)
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
@@ -281,23 +266,6 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 		return &exitError{code: f.exitCode, err: fmt.Errorf("gate failed: %s", strings.Join(outcome.Reasons, "; "))}
 	}
 	return nil
-}
-
-// loadConfig reads --config, or vigil.yaml / .vigil.yaml at the scanned
-// root (the directory, or the directory of a scanned file).
-func loadConfig(flagPath, target string) (*config.Config, error) {
-	p := flagPath
-	if p == "" {
-		root := target
-		if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
-			root = filepath.Dir(target)
-		}
-		p = config.Find(root)
-	}
-	if p == "" {
-		return nil, nil
-	}
-	return config.Load(p)
 }
 
 func issueText(path string, line int, msg string) string {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -184,6 +185,53 @@ func TestCompressedArchives(t *testing.T) {
 			}
 			if got := packages(comp); got != want {
 				t.Errorf("%s: %s, want %s", comp, got, want)
+			}
+		}
+	}
+}
+
+// TestBrokenArchives: a garbage or truncated .tar.gz, or a tar that is no
+// image, is an input error (exit 2) for scan and sbom, never a scan of
+// nothing with exit 0.
+func TestBrokenArchives(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	noise := make([]byte, 3000)
+	for i := range noise {
+		noise[i] = byte(i*131 + i>>2)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(noise)
+	zw.Close()
+	junk := filepath.Join(dir, "junk.tar.gz")
+	os.WriteFile(junk, gz.Bytes(), 0o644)
+	docker := filepath.Join(dir, "img.tar")
+	if err := imagetest.WriteDocker(docker, "app:1", leftPadImage(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := compress(docker, docker+".gz", "gzip"); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := os.ReadFile(docker + ".gz")
+	truncated := filepath.Join(dir, "cut.tar.gz")
+	os.WriteFile(truncated, whole[:len(whole)*2/3], 0o644)
+	plain := filepath.Join(dir, "files.tar")
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	tw.WriteHeader(&tar.Header{Name: "a.txt", Mode: 0o644, Size: 1})
+	tw.Write([]byte("x"))
+	tw.Close()
+	os.WriteFile(plain, tb.Bytes(), 0o644)
+	for _, c := range []struct{ target, want string }{
+		{junk, "malformed archive"},
+		{truncated, "malformed archive"},
+		{plain, "not an image archive"},
+	} {
+		for _, args := range [][]string{{"sbom", c.target}, {"scan", "--offline", c.target}, {"sbom", "image", c.target}} {
+			code, _, stderr := runVigil(t, args...)
+			if code != ExitError || !strings.Contains(stderr, c.want) {
+				t.Errorf("vigil %v: exit %d, stderr %q; want exit %d naming %q", args, code, stderr, ExitError, c.want)
 			}
 		}
 	}

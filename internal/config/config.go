@@ -59,6 +59,9 @@ type Gate struct {
 	// DenyPackages fail the gate when a package matches one of these purls
 	// (without version: any version).
 	DenyPackages []string `yaml:"deny_packages"`
+	// IgnoreUnknownSeverity lets vulnerabilities that no advisory scores
+	// pass fail_on (by default they fail at every threshold).
+	IgnoreUnknownSeverity bool `yaml:"ignore_unknown_severity"`
 }
 
 // Date is a calendar day (YYYY-MM-DD).

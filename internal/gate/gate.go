@@ -26,8 +26,12 @@ import (
 // Options configure the gate.
 type Options struct {
 	// FailOn fails the gate on an unsuppressed finding at or above it
-	// (Unknown: never).
+	// (Unknown: never). A vulnerability whose severity is unknown (no
+	// advisory of its group scores it, as with most Go advisories) counts
+	// at every threshold: the gate fails closed on what it cannot rank.
 	FailOn severity.Level
+	// IgnoreUnknownSeverity lets unscored vulnerabilities pass FailOn.
+	IgnoreUnknownSeverity bool
 	// OnlyFixable counts only vulnerabilities that have a fixed version.
 	OnlyFixable bool
 	// MinAdvisoryAge ignores vulnerabilities published less than this long
@@ -65,18 +69,22 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 	}
 	var out Outcome
 	if o.FailOn != severity.Unknown {
-		n := 0
+		n, unknown := 0, 0
 		for _, v := range r.Vulnerabilities {
-			if v.Suppressed != nil || v.Severity < o.FailOn {
-				continue
-			}
-			if o.OnlyFixable && v.FixedVersion == "" {
+			if v.Suppressed != nil || (o.OnlyFixable && v.FixedVersion == "") {
 				continue
 			}
 			if o.MinAdvisoryAge > 0 && !v.Published.IsZero() && now().Sub(v.Published) < o.MinAdvisoryAge {
 				continue
 			}
-			n++
+			switch {
+			case v.Severity == severity.Unknown:
+				if !o.IgnoreUnknownSeverity {
+					unknown++
+				}
+			case v.Severity >= o.FailOn:
+				n++
+			}
 		}
 		for _, m := range r.Misconfigurations {
 			if m.Suppressed == nil && m.Severity >= o.FailOn {
@@ -90,6 +98,9 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 		}
 		if n > 0 {
 			out.Reasons = append(out.Reasons, fmt.Sprintf("%d finding(s) at or above %s", n, o.FailOn))
+		}
+		if unknown > 0 {
+			out.Reasons = append(out.Reasons, fmt.Sprintf("%d vulnerabilit(ies) of unknown severity (no advisory scores them; gate.ignore_unknown_severity in vigil.yaml lets them pass)", unknown))
 		}
 	}
 	for _, p := range r.Packages {

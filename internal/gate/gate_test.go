@@ -184,3 +184,30 @@ func TestPolicyNoRuleIsErrNoPolicy(t *testing.T) {
 		t.Errorf("LoadPolicies = %v, want ErrNoPolicy naming %q", err, empty)
 	}
 }
+
+// TestUnknownSeverity: a vulnerability no advisory scores (most Go
+// advisories) must fail the gate at every threshold unless the config lets
+// it pass; it used to pass even --fail-on low.
+func TestUnknownSeverity(t *testing.T) {
+	r := &scan.Result{Vulnerabilities: []scan.Vulnerability{{ID: "GO-2026-0001", Severity: severity.Unknown, FixedVersion: "1.2.3"}}}
+	for _, lvl := range []severity.Level{severity.Low, severity.Critical} {
+		out, err := Evaluate(t.Context(), r, Options{FailOn: lvl})
+		if err != nil || !out.Failed {
+			t.Errorf("--fail-on %s with an unscored vulnerability: %+v, %v; want failed", lvl, out, err)
+		}
+	}
+	if out, _ := Evaluate(t.Context(), r, Options{FailOn: severity.Low, IgnoreUnknownSeverity: true}); out.Failed {
+		t.Errorf("IgnoreUnknownSeverity: %+v, want passed", out)
+	}
+	if out, _ := Evaluate(t.Context(), r, Options{}); out.Failed {
+		t.Errorf("no threshold: %+v, want passed", out)
+	}
+	r.Vulnerabilities[0].FixedVersion = ""
+	if out, _ := Evaluate(t.Context(), r, Options{FailOn: severity.Low, OnlyFixable: true}); out.Failed {
+		t.Errorf("only fixable, no fix: %+v, want passed", out)
+	}
+	r.Vulnerabilities[0].Suppressed = &scan.Suppression{Kind: "vex"}
+	if out, _ := Evaluate(t.Context(), r, Options{FailOn: severity.Low}); out.Failed {
+		t.Errorf("suppressed: %+v, want passed", out)
+	}
+}

@@ -58,6 +58,10 @@ func resolveSource(target string, o ImageOptions) (source.Target, bool, error) {
 		return t, true, nil
 	}
 	t, err := source.Detect(target)
+	if errors.Is(err, source.ErrHostileArchive) || errors.Is(err, source.ErrNotImageArchive) {
+		// An archive that cannot be read is an error, never an empty scan.
+		return t, false, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	if err != nil {
 		return t, false, nil // not an image: the caller reports a missing path
 	}

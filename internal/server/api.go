@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/severity"
@@ -231,12 +232,58 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 		s.log.Error("ingest", "project", in.Project, "err", err)
 		return nil, storeErr(err)
 	}
+	if r.Created {
+		// Suppressions the pushing CLI applied (vigil.yaml, VEX, secrets
+		// baseline) become the findings' states, so the server and
+		// `vigil scan` count the same findings.
+		if err := s.recordSuppressions(ctx, r.Artifact.ID, res); err != nil {
+			s.log.Error("record pushed suppressions", "project", in.Project, "artifact_id", r.Artifact.ID, "err", err)
+			return nil, storeErr(err)
+		}
+	}
 	out := &IngestOutput{}
 	out.Body.Artifact, out.Body.Created, out.Body.NewFindings = r.Artifact, r.Created, r.NewFindings
 	out.Body.Findings, out.Body.Skipped = len(ing.Findings), doc.Skipped
 	out.Body.Warnings = append(append([]string{}, res.Warnings...), warnings...)
 	s.log.Info("artifact ingested", "project", in.Project, "artifact_id", r.Artifact.ID, "digest", r.Artifact.Digest, "created", r.Created, "packages", len(res.Packages), "findings", len(ing.Findings))
 	return out, nil
+}
+
+// recordSuppressions turns the suppressions a pushed report carries into
+// finding states (engine.DecisionOf), each with its own history event.
+// They are written after the ingest's commit: a crash in between leaves
+// the findings open, never hidden.
+func (s *Server) recordSuppressions(ctx context.Context, artifactID int64, res *scan.Result) error {
+	sups := engine.Suppressions(res)
+	if len(sups) == 0 {
+		return nil
+	}
+	now := s.now()
+	actor := "vigil.yaml (pushed by " + principal(ctx).Actor() + ")"
+	cursor := ""
+	for {
+		fs, next, err := s.store.ListFindings(ctx, store.FindingFilter{ArtifactID: artifactID, Page: store.Page{Limit: 1000, Cursor: cursor}})
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			sup, ok := sups[f.Key]
+			if !ok || f.State != store.StateOpen {
+				continue
+			}
+			d, ok := engine.DecisionOf(sup, now)
+			if !ok {
+				continue
+			}
+			if _, err := s.store.SetState(ctx, store.StateChange{FindingID: f.ID, To: d.State, Reason: d.Reason, Actor: actor, Until: d.Until}); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		cursor = next
+	}
 }
 
 // artifactOf describes the pushed artifact.
@@ -291,7 +338,7 @@ func newFindings(res *scan.Result, vulns []scan.Vulnerability) ([]store.NewFindi
 		if err != nil {
 			return nil, err
 		}
-		nf := store.NewFinding{Kind: store.KindVulnerability, Key: vulnKey(v), VulnerabilityID: v.ID, Aliases: v.Aliases, Severity: v.Severity, Summary: v.Summary, FixedVersion: v.FixedVersion, Detail: detail}
+		nf := store.NewFinding{Kind: store.KindVulnerability, Key: engine.VulnKey(v), VulnerabilityID: v.ID, Aliases: v.Aliases, Severity: v.Severity, Summary: v.Summary, FixedVersion: v.FixedVersion, Detail: detail}
 		if i, ok := byKey[v.Package.Ecosystem+"\x00"+v.Package.Name+"\x00"+v.Package.Version+"\x00"+v.Package.PURL]; ok {
 			nf.Package = &res.Packages[i]
 		}
@@ -302,14 +349,14 @@ func newFindings(res *scan.Result, vulns []scan.Vulnerability) ([]store.NewFindi
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.NewFinding{Kind: store.KindMisconfiguration, Key: misconfigKey(m), VulnerabilityID: m.CheckID, Severity: m.Severity, Summary: m.Title, Detail: detail})
+		out = append(out, store.NewFinding{Kind: store.KindMisconfiguration, Key: engine.MisconfigKey(m), VulnerabilityID: m.CheckID, Severity: m.Severity, Summary: m.Title, Detail: detail})
 	}
 	for _, sec := range res.Secrets {
 		detail, err := json.Marshal(sec)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.NewFinding{Kind: store.KindSecret, Key: secretKey(sec), VulnerabilityID: sec.RuleID, Severity: sec.Severity, Summary: sec.Title, Detail: detail})
+		out = append(out, store.NewFinding{Kind: store.KindSecret, Key: engine.SecretKey(sec), VulnerabilityID: sec.RuleID, Severity: sec.Severity, Summary: sec.Title, Detail: detail})
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/sbom"
 	"github.com/vigil-sec/vigil/internal/sbom/codec"
@@ -184,10 +185,10 @@ func inventoryDigest(res *scan.Result) string {
 		lines = append(lines, "p|"+packageIdentity(p)+"|"+strings.Join(locs, ","))
 	}
 	for _, m := range res.Misconfigurations {
-		lines = append(lines, "m|"+misconfigKey(m))
+		lines = append(lines, "m|"+engine.MisconfigKey(m))
 	}
 	for _, s := range res.Secrets {
-		lines = append(lines, "s|"+secretKey(s))
+		lines = append(lines, "s|"+engine.SecretKey(s))
 	}
 	slices.Sort(lines)
 	h := sha256.New()
@@ -205,16 +206,4 @@ func packageIdentity(p *inventory.Package) string {
 		dev = "dev"
 	}
 	return strings.Join([]string{p.Ecosystem, p.Name, p.Version, p.PURL, p.Extractor, p.SourceName, p.SourceVersion, p.Platform, string(p.Relationship), dev}, "|")
-}
-
-func vulnKey(v scan.Vulnerability) string {
-	return "vuln|" + v.ID + "|" + v.Package.Ecosystem + "|" + v.Package.Name + "|" + v.Package.Version + "|" + v.Package.PURL
-}
-
-func misconfigKey(m scan.Misconfiguration) string {
-	return fmt.Sprintf("misconfig|%s|%s|%d|%s", m.CheckID, m.Location.Path, m.Location.Line, m.Resource)
-}
-
-func secretKey(s scan.Secret) string {
-	return fmt.Sprintf("secret|%s|%s|%d|%s", s.RuleID, s.Fingerprint, s.Location.Line, s.Location.Path)
 }

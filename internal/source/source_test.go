@@ -380,6 +380,29 @@ func TestDetect(t *testing.T) {
 	}
 	notTar := filepath.Join(tmp, "notes.txt")
 	os.WriteFile(notTar, []byte(strings.Repeat("hello ", 200)), 0o644)
+	// Random bytes, gzip'd: a gzip stream whose content is no tar.
+	junk := filepath.Join(tmp, "junk.tar.gz")
+	var jb bytes.Buffer
+	zw := gzip.NewWriter(&jb)
+	noise := make([]byte, 3000)
+	for i := range noise {
+		noise[i] = byte(i*7919 + i>>3)
+	}
+	zw.Write(noise)
+	zw.Close()
+	os.WriteFile(junk, jb.Bytes(), 0o644)
+	// A real docker archive, gzip'd and cut in half, under a neutral name:
+	// told by its gzip magic.
+	full, _ := os.ReadFile(dockerTar)
+	jb.Reset()
+	zw = gzip.NewWriter(&jb)
+	zw.Write(full)
+	zw.Close()
+	truncated := filepath.Join(tmp, "image.bin")
+	os.WriteFile(truncated, jb.Bytes()[:jb.Len()/2], 0o644)
+	// A well-formed tar that is no image: told by its ustar magic.
+	plainTar := filepath.Join(tmp, "files.dat")
+	os.WriteFile(plainTar, tarOf(t, imagetest.Entry{Name: "a.txt", Body: "x"}), 0o644)
 	tests := []struct {
 		arg     string
 		want    Target
@@ -398,7 +421,10 @@ func TestDetect(t *testing.T) {
 		{"sbom:b.json", Target{Kind: KindSBOM, Ref: "b.json", Explicit: true}, false},
 		{"registry:", Target{}, true},
 		{"docker-archive:x.tar", Target{Kind: KindDockerArchive, Ref: "x.tar", Explicit: true}, false},
-		{notTar, Target{}, true},
+		{notTar, Target{Kind: KindFile, Ref: notTar}, false},
+		{junk, Target{}, true},
+		{truncated, Target{}, true},
+		{plainTar, Target{}, true},
 		{"Not A Valid::Ref", Target{}, true},
 		{"missing.tar", Target{}, true},
 		{"./missing", Target{}, true},
@@ -408,6 +434,14 @@ func TestDetect(t *testing.T) {
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("Detect(%q) = %+v, %v; want %+v (error %v)", tt.arg, got, err, tt.want, tt.wantErr)
 		}
+	}
+	for _, p := range []string{junk, truncated} {
+		if _, err := Detect(p); !errors.Is(err, ErrHostileArchive) {
+			t.Errorf("Detect(%s) = %v, want ErrHostileArchive", p, err)
+		}
+	}
+	if _, err := Detect(plainTar); !errors.Is(err, ErrNotImageArchive) {
+		t.Errorf("Detect(plain tar) = %v, want ErrNotImageArchive", err)
 	}
 }
 

@@ -66,8 +66,18 @@ func Detect(arg string) (Target, error) {
 	case err == nil && fi.IsDir():
 		return Target{Kind: detectDir(arg), Ref: arg}, nil
 	case err == nil:
+		archive, err := looksLikeArchive(arg)
+		if err != nil {
+			return Target{}, fmt.Errorf("detect %q: %w", arg, err)
+		}
+		if !archive {
+			// A lockfile, binary, jar or SBOM: scanned as a single file.
+			return Target{Kind: KindFile, Ref: arg}, nil
+		}
 		k, err := detectArchive(arg)
 		if err != nil {
+			// A compressed file or tar that is not a readable image archive
+			// is an error, never a single file with nothing in it.
 			return Target{}, fmt.Errorf("detect %q: %w", arg, err)
 		}
 		return Target{Kind: k, Ref: arg}, nil
@@ -103,6 +113,37 @@ func detectDir(dir string) string {
 	return KindDir
 }
 
+// archiveSuffixes are the names users give image archives.
+var archiveSuffixes = []string{".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst"}
+
+// looksLikeArchive is true for a file that claims to be a (compressed)
+// tar by its content (gzip or zstd magic, the ustar magic at offset 257)
+// or by its name.
+func looksLikeArchive(p string) (bool, error) {
+	for _, s := range archiveSuffixes {
+		if strings.HasSuffix(strings.ToLower(p), s) {
+			return true, nil
+		}
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var head [262]byte
+	n, _ := io.ReadFull(f, head[:])
+	b := head[:n]
+	switch {
+	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
+		return true, nil
+	case len(b) >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd:
+		return true, nil
+	case len(b) >= 262 && string(b[257:262]) == "ustar":
+		return true, nil
+	}
+	return false, nil
+}
+
 // detectArchive reads tar headers (not contents) until it knows the kind.
 func detectArchive(p string) (string, error) {
 	f, err := os.Open(p)
@@ -112,7 +153,7 @@ func detectArchive(p string) (string, error) {
 	defer f.Close()
 	r, closeDec, err := decompressor(f)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrUnknownTarget, err)
+		return "", fmt.Errorf("%w: %v", ErrHostileArchive, err)
 	}
 	defer closeDec()
 	tr := tar.NewReader(r)
@@ -123,7 +164,7 @@ func detectArchive(p string) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", ErrUnknownTarget, err)
+			return "", fmt.Errorf("%w: %v", ErrHostileArchive, err)
 		}
 		switch cleanName(hdr.Name) {
 		case "index.json":
@@ -140,7 +181,7 @@ func detectArchive(p string) (string, error) {
 	case hasManifest:
 		return KindDockerArchive, nil
 	}
-	return "", fmt.Errorf("tar without index.json/oci-layout or manifest.json: %w", ErrUnknownTarget)
+	return "", fmt.Errorf("%w: a tar without manifest.json (docker save) or index.json and oci-layout (OCI); to scan a root filesystem, extract it and run 'vigil scan rootfs DIR'; to scan it as a plain file, use the target file:%s", ErrNotImageArchive, p)
 }
 
 // cleanName normalises a tar entry name to a root-relative slash path. ok
