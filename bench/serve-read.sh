@@ -19,13 +19,14 @@ dbflag=(--data-dir "$work/data")
 dburl="$work/data/vigil.db"
 mkdir -p "$work/data"
 if [ -n "${DATABASE:-}" ]; then
-  dbflag=(--database "$DATABASE")
+  dbflag=(--data-dir "$work/data" --database "$DATABASE")
   dburl="$DATABASE"
 fi
+"$work/vigil" db update --from "$root/../shared/vulndb/osv" --db-dir "$work/data/vulndb" >/dev/null
 # Migrations first (token create applies them), then the portfolio.
 admin="$("$work/vigil" token create "${dbflag[@]}" --role admin)"
 reader="$("$work/vigil" token create "${dbflag[@]}" --role reader --project team-07)"
-/usr/bin/time -f "fill: %e s, %M KiB" "$work/portfolio" -db "$dburl" -artifacts "$artifacts" -projects "$projects"
+/usr/bin/time -f "fill: %e s, %M KiB" "$work/portfolio" -db "$dburl" -vulndb "$work/data/vulndb" -artifacts "$artifacts" -projects "$projects"
 
 "$work/vigil" serve --listen "127.0.0.1:$port" "${dbflag[@]}" --vulndb-from "$root/../shared/vulndb/osv" --log-level warn &
 pid=$!

@@ -33,12 +33,12 @@ func storeErr(err error) error {
 	return huma.Error500InternalServerError("internal error")
 }
 
-type pageParams struct {
+type PageParams struct {
 	Cursor string `query:"cursor" maxLength:"200" doc:"opaque cursor from the previous page's next_cursor"`
 	Limit  int    `query:"limit" minimum:"0" maximum:"1000" doc:"page size (default 100)"`
 }
 
-func (p pageParams) page() store.Page { return store.Page{Cursor: p.Cursor, Limit: p.Limit} }
+func (p PageParams) page() store.Page { return store.Page{Cursor: p.Cursor, Limit: p.Limit} }
 
 // List is a page of items.
 type List[T any] struct {
@@ -76,7 +76,7 @@ func (s *Server) registerProjects() {
 	add(s, Route{
 		Op:   huma.Operation{OperationID: "list-projects", Method: http.MethodGet, Path: "/api/v1/projects", Summary: "List the projects the token may see", Tags: []string{"projects"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
-	}, func(ctx context.Context, in *struct{ pageParams }) (*List[store.Project], error) {
+	}, func(ctx context.Context, in *struct{ PageParams }) (*List[store.Project], error) {
 		ps, next, err := s.store.ListProjects(ctx, principal(ctx).Scope(), in.page())
 		if err != nil {
 			return nil, storeErr(err)
@@ -142,7 +142,7 @@ func (s *Server) registerArtifacts() {
 		ExamplePath: map[string]string{"project": "matrix"},
 	}, func(ctx context.Context, in *struct {
 		Project string `path:"project"`
-		pageParams
+		PageParams
 	}) (*List[store.Artifact], error) {
 		as, next, err := s.store.ListArtifacts(ctx, store.ArtifactFilter{Scope: principal(ctx).Scope(), Project: in.Project, Page: in.page()})
 		if err != nil {
@@ -169,7 +169,7 @@ func (s *Server) registerArtifacts() {
 		ExamplePath: map[string]string{"id": "@artifact"},
 	}, func(ctx context.Context, in *struct {
 		ID int64 `path:"id"`
-		pageParams
+		PageParams
 	}) (*List[store.ArtifactPackage], error) {
 		if _, err := s.artifact(ctx, in.ID); err != nil {
 			return nil, err
@@ -395,7 +395,7 @@ func (s *Server) registerDeployments() {
 		Project     string `query:"project" maxLength:"128"`
 		Environment string `query:"environment" maxLength:"64"`
 		Active      bool   `query:"active" doc:"only what runs now"`
-		pageParams
+		PageParams
 	}) (*List[store.Deployment], error) {
 		ds, next, err := s.store.ListDeployments(ctx, store.DeploymentFilter{Scope: principal(ctx).Scope(), Project: in.Project, Environment: in.Environment, ActiveOnly: in.Active, Page: in.page()})
 		if err != nil {
@@ -442,7 +442,7 @@ type findingsQuery struct {
 	Fixable       string    `query:"fixable" enum:"true,false," doc:"only findings that have (true) or lack (false) a fixed version"`
 	FirstSeenFrom time.Time `query:"first_seen_from"`
 	FirstSeenTo   time.Time `query:"first_seen_to"`
-	pageParams
+	PageParams
 }
 
 func (q *findingsQuery) filter(ctx context.Context) (store.FindingFilter, error) {
@@ -497,15 +497,25 @@ func (s *Server) registerFindings() {
 		if err != nil {
 			return nil, err
 		}
-		vs, next, err := s.store.ListFindings(ctx, f)
+		type page struct {
+			items []FindingDTO
+			next  string
+		}
+		pg, err := through(ctx, s.reads, cacheKey("list-findings", principal(ctx), *in), func(p page) int { return 256 + 1536*len(p.items) }, func() (page, error) {
+			vs, next, err := s.store.ListFindings(ctx, f)
+			if err != nil {
+				return page{}, err
+			}
+			out := make([]FindingDTO, 0, len(vs))
+			for _, v := range vs {
+				out = append(out, findingDTO(v, false))
+			}
+			return page{out, next}, nil
+		})
 		if err != nil {
 			return nil, storeErr(err)
 		}
-		out := make([]FindingDTO, 0, len(vs))
-		for _, v := range vs {
-			out = append(out, findingDTO(v, false))
-		}
-		return list(out, next), nil
+		return list(pg.items, pg.next), nil
 	})
 	add(s, Route{
 		Op:          huma.Operation{OperationID: "get-finding", Method: http.MethodGet, Path: "/api/v1/findings/{id}", Summary: "Get a finding with its advisory detail and full history", Tags: []string{"findings"}},
@@ -563,7 +573,9 @@ func (s *Server) registerFindings() {
 		Op:   huma.Operation{OperationID: "get-summary", Method: http.MethodGet, Path: "/api/v1/summary", Summary: "Open findings by severity and environment, and the oldest open findings", Tags: []string{"findings"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
 	}, func(ctx context.Context, _ *struct{}) (*Item[store.Summary], error) {
-		sum, err := s.store.Summary(ctx, principal(ctx).Scope())
+		sum, err := through(ctx, s.reads, cacheKey("get-summary", principal(ctx), nil), func(sum store.Summary) int { return 2048 + 1536*len(sum.Oldest) }, func() (store.Summary, error) {
+			return s.store.Summary(ctx, principal(ctx).Scope())
+		})
 		if err != nil {
 			return nil, storeErr(err)
 		}

@@ -120,11 +120,20 @@ func (s *Server) authenticate(ctx huma.Context) (auth.Principal, int, error) {
 		return auth.Principal{}, http.StatusUnauthorized, auth.ErrBadToken
 	}
 	hash := auth.Hash(tok)
-	t, err := s.store.TokenByHash(ctx.Context(), hash)
+	// Token lookups are cached per store generation: creating or revoking
+	// a token (here or with `vigil token` on the same database) appends an
+	// event, which empties the cache. Expiry is checked on every use below.
+	t, err := through(ctx.Context(), s.reads, "token\x00"+string(hash), func(store.Token) int { return 512 }, func() (store.Token, error) {
+		return s.store.TokenByHash(ctx.Context(), hash)
+	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			s.failures.Fail(ip)
 			return auth.Principal{}, http.StatusUnauthorized, auth.ErrBadToken
+		}
+		if ctx.Context().Err() != nil {
+			// The client went away: nothing failed on our side.
+			return auth.Principal{}, 499, errors.New("request cancelled")
 		}
 		s.log.Error("look up token", "err", err)
 		return auth.Principal{}, http.StatusServiceUnavailable, errors.New("the token store is unavailable")

@@ -41,6 +41,10 @@ type Options struct {
 	AuthFailures int
 	// SweepInterval is how often expired acceptances are re-opened.
 	SweepInterval time.Duration
+	// ReadCache bounds, in bytes, the cache of findings lists and summaries
+	// (default 64 MiB; negative: no cache). It is used only where the
+	// store's generation identifies its data (SQLite).
+	ReadCache int
 }
 
 // Server is the HTTP server's state.
@@ -55,6 +59,7 @@ type Server struct {
 	routes    []Route
 	failures  *auth.FailureLimiter
 	ingestSem chan struct{}
+	reads     *readCache
 }
 
 // New builds a server; it opens the vulnerability database if there is one.
@@ -79,6 +84,9 @@ func New(opts Options) (*Server, error) {
 	if opts.SweepInterval <= 0 {
 		opts.SweepInterval = 30 * time.Second
 	}
+	if opts.ReadCache == 0 {
+		opts.ReadCache = 64 << 20
+	}
 	s := &Server{
 		opts:      opts,
 		store:     opts.Store,
@@ -87,6 +95,7 @@ func New(opts Options) (*Server, error) {
 		mux:       http.NewServeMux(),
 		failures:  &auth.FailureLimiter{Max: opts.AuthFailures, Window: time.Minute},
 		ingestSem: make(chan struct{}, 8),
+		reads:     newReadCache(opts.Store, opts.ReadCache, log),
 	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
 	if err := s.match.open(); err != nil {
@@ -214,10 +223,15 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader passes the first status on. A second one (an error written
+// after the body started, typically because the client went away
+// mid-response) cannot reach the client anyway; it is dropped rather than
+// logged by net/http as a superfluous call.
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+	if w.status != 0 {
+		return
 	}
+	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
 
