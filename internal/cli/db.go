@@ -59,6 +59,7 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		dbf        dbFlags
 		from       string
 		ecosystems []string
+		asJSON     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -86,6 +87,11 @@ update leaves the previous database usable.
 			rep, err := updateDB(cmd.Context(), e, dir, from, splitList(ecosystems))
 			if rep != nil {
 				printUpdateReport(e.stderr, rep)
+				if asJSON {
+					if jerr := writeUpdateJSON(e.stdout, rep); jerr != nil && err == nil {
+						err = jerr
+					}
+				}
 			}
 			return err
 		},
@@ -93,7 +99,54 @@ update leaves the previous database usable.
 	dbf.register(cmd)
 	cmd.Flags().StringVar(&from, "from", "", "source: URL of a mirror or a directory laid out like the OSV bucket (default: --db-source, VIGIL_DB_SOURCE, or the public OSV bucket)")
 	cmd.Flags().StringSliceVar(&ecosystems, "ecosystems", nil, "ecosystems to download, comma separated (default: all listed in the source's ecosystems.txt)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "also print the report as JSON on standard output: per ecosystem the status, the counts and the ids of the advisories added, modified and withdrawn")
 	return cmd
+}
+
+// updateJSON is the machine form of an update report (the change feed).
+type updateJSON struct {
+	Dir        string          `json:"dir"`
+	Source     string          `json:"source"`
+	DurationMS int64           `json:"duration_ms"`
+	Ecosystems []ecosystemJSON `json:"ecosystems"`
+}
+
+type ecosystemJSON struct {
+	Name     string `json:"name"`
+	Status   string `json:"status"`
+	Records  int    `json:"records"`
+	Added    int    `json:"added"`
+	Modified int    `json:"modified"`
+	Removed  int    `json:"withdrawn"`
+	// Full: a first import; every record is new and no ids are listed.
+	Full        bool     `json:"full,omitempty"`
+	AddedIDs    []string `json:"added_ids"`
+	ModifiedIDs []string `json:"modified_ids"`
+	RemovedIDs  []string `json:"withdrawn_ids"`
+	Invalid     int      `json:"invalid"`
+	Error       string   `json:"error,omitempty"`
+}
+
+func writeUpdateJSON(w io.Writer, rep *vulndb.UpdateReport) error {
+	out := updateJSON{Dir: rep.Dir, Source: rep.Source, DurationMS: rep.Duration.Milliseconds(), Ecosystems: []ecosystemJSON{}}
+	for _, e := range rep.Ecosystems {
+		ej := ecosystemJSON{Name: e.Name, Status: string(e.Status), Records: e.Records, Added: e.Added, Modified: e.Modified, Removed: e.Removed,
+			Full: e.Full, AddedIDs: nonNilStrings(e.AddedIDs), ModifiedIDs: nonNilStrings(e.ModifiedIDs), RemovedIDs: nonNilStrings(e.RemovedIDs), Invalid: e.Invalid}
+		if e.Err != nil {
+			ej.Error = e.Err.Error()
+		}
+		out.Ecosystems = append(out.Ecosystems, ej)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func isLocalDir(s string) bool {

@@ -81,6 +81,11 @@ type buildResult struct {
 	added    int
 	modified int
 	removed  int
+	// The ids behind the counts, when there was a previous file to compare
+	// with (a first import has every record added and lists none).
+	addedIDs, modifiedIDs, removedIDs []string
+	// full: no previous file to compare with; everything counts as added.
+	full bool
 }
 
 func (r *buildResult) addInvalid(member string, err error) {
@@ -469,16 +474,18 @@ func (b *builder) diff(db *bolt.DB, prevPath string, res *buildResult) (err erro
 			// bbolt panics on a damaged file: count everything as added.
 			b.log.Warn("cannot diff with previous file", "path", prevPath, "err", r)
 			res.added, res.modified, res.removed, err = res.records, 0, 0, nil
+			res.addedIDs, res.modifiedIDs, res.removedIDs = nil, nil, nil
+			res.full = true
 		}
 	}()
 	if prevPath == "" {
-		res.added = res.records
+		res.added, res.full = res.records, true
 		return nil
 	}
 	old, err := bolt.Open(prevPath, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
 	if err != nil {
 		b.log.Warn("cannot diff with previous file", "path", prevPath, "err", err)
-		res.added = res.records
+		res.added, res.full = res.records, true
 		return nil
 	}
 	defer old.Close()
@@ -486,7 +493,7 @@ func (b *builder) diff(db *bolt.DB, prevPath string, res *buildResult) (err erro
 		return db.View(func(ntx *bolt.Tx) error {
 			ob, nb := otx.Bucket(bucketSums), ntx.Bucket(bucketSums)
 			if ob == nil {
-				res.added = res.records
+				res.added, res.full = res.records, true
 				return nil
 			}
 			oc, nc := ob.Cursor(), nb.Cursor()
@@ -496,13 +503,16 @@ func (b *builder) diff(db *bolt.DB, prevPath string, res *buildResult) (err erro
 				switch c := compareKeys(ok, nk); {
 				case c < 0:
 					res.removed++
+					res.removedIDs = append(res.removedIDs, string(ok))
 					ok, ov = oc.Next()
 				case c > 0:
 					res.added++
+					res.addedIDs = append(res.addedIDs, string(nk))
 					nk, nv = nc.Next()
 				default:
 					if !bytes.Equal(ov, nv) {
 						res.modified++
+						res.modifiedIDs = append(res.modifiedIDs, string(nk))
 					}
 					ok, ov = oc.Next()
 					nk, nv = nc.Next()

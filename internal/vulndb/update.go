@@ -76,6 +76,13 @@ type EcosystemReport struct {
 	// Added, Modified and Removed compare with the previous import (all
 	// zero when unchanged; Added == Records when new).
 	Added, Modified, Removed int
+	// AddedIDs, ModifiedIDs and RemovedIDs are the advisory ids behind the
+	// counts, sorted: the change feed that a re-match starts from. A record
+	// is modified when its normalised content changed. Full is set instead
+	// when there was no previous import to compare with (every record is
+	// new and the id lists are empty).
+	AddedIDs, ModifiedIDs, RemovedIDs []string
+	Full                              bool
 	// Invalid counts members that were skipped: bad JSON, failed
 	// validation, not .json, too large, duplicate id. InvalidSamples holds
 	// the first few as "<member>: <reason>".
@@ -308,6 +315,7 @@ func (u *updater) fetchAndBuild(ctx context.Context, eco string, prev *manifestE
 		return nil, fmt.Errorf("import %q: %w", u.src.String()+"/"+eco+"/"+archiveFile, err)
 	}
 	r.Added, r.Modified, r.Removed = res.added, res.modified, res.removed
+	r.AddedIDs, r.ModifiedIDs, r.RemovedIDs, r.Full = res.addedIDs, res.modifiedIDs, res.removedIDs, res.full
 	r.Invalid, r.InvalidSamples = res.invalid, res.samples
 	for _, s := range res.samples {
 		u.log.Warn("invalid record", "ecosystem", eco, "err", s)

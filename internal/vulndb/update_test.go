@@ -48,9 +48,9 @@ func TestUpdateAndQuery(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	want := []EcosystemReport{
-		{Name: "Debian", Status: StatusNew, Records: 3, Added: 3},
-		{Name: "OSS-Fuzz", Status: StatusNew, Records: 1, Added: 1},
-		{Name: "PyPI", Status: StatusNew, Records: 3, Added: 3},
+		{Name: "Debian", Status: StatusNew, Records: 3, Added: 3, Full: true},
+		{Name: "OSS-Fuzz", Status: StatusNew, Records: 1, Added: 1, Full: true},
+		{Name: "PyPI", Status: StatusNew, Records: 3, Added: 3, Full: true},
 	}
 	if diff := cmp.Diff(want, rep.Ecosystems, cmpopts.IgnoreFields(EcosystemReport{}, "Bytes")); diff != "" {
 		t.Errorf("report mismatch (-want +got):\n%s", diff)
@@ -130,7 +130,9 @@ func TestUpdateIncremental(t *testing.T) {
 	want := []EcosystemReport{
 		{Name: "Debian", Status: StatusUnchanged, Records: 3},
 		{Name: "OSS-Fuzz", Status: StatusUnchanged, Records: 1},
-		{Name: "PyPI", Status: StatusUpdated, Records: 3, Added: 1, Modified: 1, Removed: 1},
+		// The change feed names each changed advisory.
+		{Name: "PyPI", Status: StatusUpdated, Records: 3, Added: 1, Modified: 1, Removed: 1,
+			AddedIDs: []string{"PYSEC-2099-4"}, ModifiedIDs: []string{"PYSEC-2099-2"}, RemovedIDs: []string{"PYSEC-2099-3"}},
 	}
 	if diff := cmp.Diff(want, rep.Ecosystems, cmpopts.IgnoreFields(EcosystemReport{}, "Bytes")); diff != "" {
 		t.Errorf("report mismatch (-want +got):\n%s", diff)
