@@ -86,6 +86,10 @@ type buildResult struct {
 	addedIDs, modifiedIDs, removedIDs []string
 	// full: no previous file to compare with; everything counts as added.
 	full bool
+	// newest is the latest `modified` time of the records imported: where
+	// the next incremental refresh starts reading the change listing.
+	newest    time.Time
+	newestIDs []string
 }
 
 func (r *buildResult) addInvalid(member string, err error) {
@@ -112,14 +116,15 @@ type job struct {
 }
 
 type item struct {
-	seq    int
-	member string
-	skip   bool
-	err    error
-	id     string
-	value  []byte
-	sum    [8]byte
-	keys   [][]byte
+	seq      int
+	member   string
+	skip     bool
+	err      error
+	id       string
+	modified time.Time
+	value    []byte
+	sum      [8]byte
+	keys     [][]byte
 }
 
 // build imports the zip at zipPath into a new bbolt file at outPath (via a
@@ -344,7 +349,7 @@ func (w *worker) process(j job) item {
 	val := make([]byte, 1, 1+len(compact)/3)
 	val[0] = codecZstd
 	it.value = w.b.enc.EncodeAll(compact, val)
-	it.id = v.ID
+	it.id, it.modified = v.ID, v.Modified
 	for _, a := range v.Affected {
 		if a.Package.Name == "" || a.Package.Ecosystem == "" {
 			continue
@@ -402,6 +407,12 @@ func (w *writer) add(it item) error {
 		return nil
 	}
 	w.seen[it.id] = struct{}{}
+	switch {
+	case it.modified.After(w.res.newest):
+		w.res.newest, w.res.newestIDs = it.modified, []string{it.id}
+	case it.modified.Equal(w.res.newest):
+		w.res.newestIDs = append(w.res.newestIDs, it.id)
+	}
 	w.batch = append(w.batch, it)
 	w.bytes += len(it.value)
 	if len(w.batch) >= w.max || w.bytes >= batchBytes {

@@ -43,6 +43,13 @@ type manifestEntry struct {
 	SHA256         string    `json:"sha256"`
 	Bytes          int64     `json:"bytes"`
 	UpdatedAt      time.Time `json:"updated_at"` // last successful check or import
+	// FeedCursor is the newest `modified` time among the imported records;
+	// an incremental refresh fetches what <Ecosystem>/modified_id.csv lists
+	// at or after it.
+	FeedCursor time.Time `json:"feed_cursor,omitzero"`
+	// FeedCursorIDs are the listed ids at exactly FeedCursor that were
+	// processed (so that they are not fetched again).
+	FeedCursorIDs []string `json:"feed_cursor_ids,omitempty"`
 }
 
 func (m *manifest) entry(name string) *manifestEntry {

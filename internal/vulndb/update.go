@@ -83,6 +83,10 @@ type EcosystemReport struct {
 	// new and the id lists are empty).
 	AddedIDs, ModifiedIDs, RemovedIDs []string
 	Full                              bool
+	// Incremental is set when the change listing (modified_id.csv) was
+	// read instead of the archive; Fetched records were downloaded.
+	Incremental bool
+	Fetched     int
 	// Invalid counts members that were skipped: bad JSON, failed
 	// validation, not .json, too large, duplicate id. InvalidSamples holds
 	// the first few as "<member>: <reason>".
@@ -287,6 +291,9 @@ func (u *updater) fetchAndBuild(ctx context.Context, eco string, prev *manifestE
 	var cond *manifestEntry // conditional request only when the file is usable
 	if healthy {
 		cond = prev
+		if e, ok, err := u.incremental(ctx, eco, prev, r); ok {
+			return e, err
+		}
 	}
 	f, err := u.src.fetch(ctx, eco, cond, u.p)
 	if err != nil {
@@ -324,7 +331,7 @@ func (u *updater) fetchAndBuild(ctx context.Context, eco string, prev *manifestE
 		Name: eco, File: name, Source: u.src.String(), Records: res.records,
 		Invalid: res.invalid, InvalidSamples: res.samples,
 		ETag: f.etag, LastModified: f.lastModified, SHA256: f.sha256, Bytes: f.size,
-		UpdatedAt: u.now().UTC(),
+		UpdatedAt: u.now().UTC(), FeedCursor: res.newest, FeedCursorIDs: res.newestIDs,
 	}, nil
 }
 
