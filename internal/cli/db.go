@@ -124,14 +124,18 @@ type ecosystemJSON struct {
 	ModifiedIDs []string `json:"modified_ids"`
 	RemovedIDs  []string `json:"withdrawn_ids"`
 	Invalid     int      `json:"invalid"`
-	Error       string   `json:"error,omitempty"`
+	// Incremental: the change listing was read, Fetched records downloaded.
+	Incremental bool   `json:"incremental"`
+	Fetched     int    `json:"fetched"`
+	Error       string `json:"error,omitempty"`
 }
 
 func writeUpdateJSON(w io.Writer, rep *vulndb.UpdateReport) error {
 	out := updateJSON{Dir: rep.Dir, Source: rep.Source, DurationMS: rep.Duration.Milliseconds(), Ecosystems: []ecosystemJSON{}}
 	for _, e := range rep.Ecosystems {
 		ej := ecosystemJSON{Name: e.Name, Status: string(e.Status), Records: e.Records, Added: e.Added, Modified: e.Modified, Removed: e.Removed,
-			Full: e.Full, AddedIDs: nonNilStrings(e.AddedIDs), ModifiedIDs: nonNilStrings(e.ModifiedIDs), RemovedIDs: nonNilStrings(e.RemovedIDs), Invalid: e.Invalid}
+			Full: e.Full, AddedIDs: nonNilStrings(e.AddedIDs), ModifiedIDs: nonNilStrings(e.ModifiedIDs), RemovedIDs: nonNilStrings(e.RemovedIDs), Invalid: e.Invalid,
+			Incremental: e.Incremental, Fetched: e.Fetched}
 		if e.Err != nil {
 			ej.Error = e.Err.Error()
 		}
@@ -280,6 +284,9 @@ func printUpdateReport(w io.Writer, rep *vulndb.UpdateReport) {
 			what = fmt.Sprintf("new: %d records", eco.Records)
 		case vulndb.StatusUpdated:
 			what = fmt.Sprintf("updated: +%d ~%d -%d, %d records", eco.Added, eco.Modified, eco.Removed, eco.Records)
+			if eco.Incremental {
+				what += fmt.Sprintf(" (incremental: %d records fetched)", eco.Fetched)
+			}
 		default:
 			continue
 		}
