@@ -60,6 +60,7 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		from       string
 		ecosystems []string
 		asJSON     bool
+		server     string
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -74,6 +75,12 @@ update leaves the previous database usable.
   vigil db update --from /media/osv              # an air-gapped copy`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if server != "" {
+				if from != "" || len(ecosystems) > 0 || dbf.dir != "" {
+					return usagef("--server: the server refreshes from its own --vulndb-from; --from, --ecosystems and --db-dir do not apply")
+				}
+				return refreshServer(cmd.Context(), e, server, asJSON)
+			}
 			dir, err := dbf.resolveDir()
 			if err != nil {
 				return err
@@ -99,8 +106,55 @@ update leaves the previous database usable.
 	dbf.register(cmd)
 	cmd.Flags().StringVar(&from, "from", "", "source: URL of a mirror or a directory laid out like the OSV bucket (default: --db-source, VIGIL_DB_SOURCE, or the public OSV bucket)")
 	cmd.Flags().StringSliceVar(&ecosystems, "ecosystems", nil, "ecosystems to download, comma separated (default: all listed in the source's ecosystems.txt)")
+	cmd.Flags().StringVar(&server, "server", "", "refresh the database of the Vigil server at URL instead (POST /api/v1/admin/refresh with an admin token in VIGIL_TOKEN); returns when its re-match is committed")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "also print the report as JSON on standard output: per ecosystem the status, the counts and the ids of the advisories added, modified and withdrawn")
 	return cmd
+}
+
+// refreshServer asks a server to refresh its database and re-match.
+func refreshServer(ctx context.Context, e *env, base string, asJSON bool) error {
+	if os.Getenv("VIGIL_TOKEN") == "" {
+		return usagef("--server needs an admin token in VIGIL_TOKEN")
+	}
+	u, err := serverURL(base, "/api/v1/admin/refresh")
+	if err != nil {
+		return err
+	}
+	var res struct {
+		Ecosystems map[string]string `json:"ecosystems"`
+		Changes    []struct {
+			Ecosystem                  string
+			Full                       bool
+			Added, Modified, Withdrawn []string
+		} `json:"changes"`
+		Artifacts int    `json:"artifacts"`
+		Created   int    `json:"created"`
+		Resolved  int    `json:"resolved"`
+		Reopened  int    `json:"reopened"`
+		Updated   int    `json:"updated"`
+		Duration  string `json:"duration"`
+	}
+	var raw json.RawMessage
+	if err := apiCall(ctx, "POST", u, "", nil, false, &raw); err != nil {
+		return err
+	}
+	if asJSON {
+		_, err := fmt.Fprintln(e.stdout, string(raw))
+		return err
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("read the server's answer: %w", err)
+	}
+	for _, c := range res.Changes {
+		if c.Full {
+			fmt.Fprintf(e.stderr, "%s: first import\n", c.Ecosystem)
+			continue
+		}
+		fmt.Fprintf(e.stderr, "%s: +%d ~%d -%d advisories\n", c.Ecosystem, len(c.Added), len(c.Modified), len(c.Withdrawn))
+	}
+	fmt.Fprintf(e.stderr, "Server %s refreshed in %s: %d artifacts re-matched, %d findings created, %d resolved, %d re-opened, %d updated\n",
+		base, res.Duration, res.Artifacts, res.Created, res.Resolved, res.Reopened, res.Updated)
+	return nil
 }
 
 // updateJSON is the machine form of an update report (the change feed).

@@ -82,6 +82,7 @@ type serveFlags struct {
 	grace          time.Duration
 	maxBody        int64
 	logLevel       string
+	refresh        time.Duration
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -129,6 +130,7 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
 	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fl.Int64Var(&f.maxBody, "max-body", server.DefaultLimits.MaxBody, "largest pushed document, in bytes (compressed or not)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fl.DurationVar(&f.refresh, "refresh-interval", 15*time.Minute, "how often the vulnerability database is refreshed and the portfolio re-matched (up to 10% jitter; failures retried with backoff; 0: only at start and on POST /api/v1/admin/refresh)")
 	return cmd
 }
 
@@ -200,6 +202,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usagef("--log-level: %v", err)
 	}
+	if f.refresh < 0 {
+		return usagef("--refresh-interval: %s is negative (0 turns the schedule off)", f.refresh)
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 	tlsOn := f.tlsCert != "" || f.tlsKey != ""
 	if tlsOn && (f.tlsCert == "" || f.tlsKey == "") {
@@ -220,7 +225,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	defer st.Close()
 	srv, err := server.New(server.Options{
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
-		Dev: f.dev, TestClock: f.testClock, Clock: clock,
+		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
 		Limits: server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
 	})
 	if err != nil {

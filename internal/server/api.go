@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/severity"
 	"github.com/vigil-sec/vigil/internal/store"
+	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
 // storeErr maps store errors to problem responses.
@@ -603,23 +604,79 @@ func (s *Server) registerFindings() {
 // RefreshResult says what a refresh did.
 type RefreshResult struct {
 	Ecosystems map[string]string `json:"ecosystems"`
-	Artifacts  int               `json:"artifacts"`
+	// Changes is the change feed of the refresh: per ecosystem the ids of
+	// the advisories added, modified and withdrawn.
+	Changes   []AdvisoryChanges `json:"changes"`
+	Artifacts int               `json:"artifacts" doc:"artifacts re-matched (0 when no advisory changed)"`
 	store.ReconcileResult
 	Duration string `json:"duration"`
 }
 
+// AdvisoryChanges is what one refresh changed in one ecosystem.
+type AdvisoryChanges struct {
+	Ecosystem string   `json:"ecosystem"`
+	Full      bool     `json:"full,omitempty" doc:"a first import: every advisory is new and none is listed"`
+	Added     []string `json:"added"`
+	Modified  []string `json:"modified"`
+	Withdrawn []string `json:"withdrawn"`
+}
+
+// withdrawnIDs are the advisories a refresh withdrew: gone from the
+// source, or still there with a withdrawn time.
+func (s *Server) withdrawnIDs(ctx context.Context, rep *vulndb.UpdateReport) map[string]bool {
+	out := map[string]bool{}
+	if rep == nil {
+		return out
+	}
+	for _, e := range rep.Ecosystems {
+		for _, id := range e.RemovedIDs {
+			out[id] = true
+		}
+		for _, id := range e.ModifiedIDs {
+			if v, err := s.match.get(ctx, e.Name, id); err == nil && v != nil && !v.Withdrawn.IsZero() {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	start := time.Now()
 	out := RefreshResult{Ecosystems: map[string]string{}}
+	out.Changes = []AdvisoryChanges{}
 	rep, err := s.match.refresh(ctx)
+	changed := false
 	if rep != nil {
 		for _, e := range rep.Ecosystems {
 			out.Ecosystems[e.Name] = string(e.Status)
+			if e.Status == vulndb.StatusNew || e.Status == vulndb.StatusUpdated {
+				changed = true
+				out.Changes = append(out.Changes, AdvisoryChanges{Ecosystem: e.Name, Full: e.Full,
+					Added: nonNil(e.AddedIDs), Modified: nonNil(e.ModifiedIDs), Withdrawn: nonNil(e.RemovedIDs)})
+			}
 		}
 	}
 	if err != nil {
 		return out, err
 	}
+	if !changed && !s.rematchPending.Load() {
+		// The database the findings were matched with is the one in use.
+		out.Duration = time.Since(start).Round(time.Millisecond).String()
+		s.log.Info("refresh: no advisory changed", "duration", out.Duration)
+		return out, nil
+	}
+	s.rematchPending.Store(true) // until a re-match completes
+	withdrawn := s.withdrawnIDs(ctx, rep)
 	ids, err := s.store.ArtifactIDs(ctx)
 	if err != nil {
 		return out, err
@@ -637,7 +694,7 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 		if err != nil {
 			return out, err
 		}
-		r, err := s.store.Reconcile(ctx, store.Reconcile{ArtifactID: id, Kind: store.KindVulnerability, Findings: nf, Actor: "vigil:refresh"})
+		r, err := s.store.Reconcile(ctx, store.Reconcile{ArtifactID: id, Kind: store.KindVulnerability, Findings: nf, Actor: "vigil:refresh", Withdrawn: withdrawn})
 		if err != nil {
 			return out, err
 		}
@@ -647,6 +704,7 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 		out.Updated += r.Updated
 		out.Artifacts++
 	}
+	s.rematchPending.Store(false)
 	out.Duration = time.Since(start).Round(time.Millisecond).String()
 	s.log.Info("refresh", "artifacts", out.Artifacts, "created", out.Created, "resolved", out.Resolved, "duration", out.Duration)
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/osv"
 )
 
 // matcher owns the server's vulnerability database: it matches inventories
@@ -80,6 +81,16 @@ func (m *matcher) match(ctx context.Context, pkgs []inventory.Package) ([]scan.V
 		return nil, nil, errors.New("no vulnerability database loaded: start the server with --vulndb-from or run a refresh")
 	}
 	return scan.Match(ctx, m.db, pkgs)
+}
+
+// get returns one advisory of the loaded database.
+func (m *matcher) get(ctx context.Context, ecosystem, id string) (*osv.Vulnerability, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.db == nil {
+		return nil, errors.New("no vulnerability database loaded")
+	}
+	return m.db.Get(ctx, ecosystem, id)
 }
 
 // refresh updates the database from its source and loads it. A failed

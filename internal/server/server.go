@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -45,6 +47,10 @@ type Options struct {
 	// (default 64 MiB; negative: no cache). It is used only where the
 	// store's generation identifies its data (SQLite).
 	ReadCache int
+	// RefreshInterval is how often the vulnerability database is refreshed
+	// in the background (with up to 10% jitter; 0: only on demand). A failed
+	// refresh keeps the database in use and is retried with backoff.
+	RefreshInterval time.Duration
 }
 
 // Server is the HTTP server's state.
@@ -60,6 +66,12 @@ type Server struct {
 	failures  *auth.FailureLimiter
 	ingestSem chan struct{}
 	reads     *readCache
+	// rematchPending is set from a database change until the re-match it
+	// needs has completed (a failed re-match is redone by the next refresh).
+	// It starts set: a crash between a database swap and its re-match must
+	// not leave findings matched against an older database.
+	rematchPending atomic.Bool
+	refreshMu      sync.Mutex // one refresh and re-match at a time
 }
 
 // New builds a server; it opens the vulnerability database if there is one.
@@ -97,6 +109,7 @@ func New(opts Options) (*Server, error) {
 		ingestSem: make(chan struct{}, 8),
 		reads:     newReadCache(opts.Store, opts.ReadCache, log),
 	}
+	s.rematchPending.Store(true)
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
 	if err := s.match.open(); err != nil {
 		return nil, err
@@ -139,7 +152,12 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.sweep(bg)
+		var wg sync.WaitGroup
+		wg.Go(func() { s.sweep(bg) })
+		if s.opts.RefreshInterval > 0 {
+			wg.Go(func() { s.refreshLoop(bg, s.opts.RefreshInterval) })
+		}
+		wg.Wait()
 	}()
 	errc := make(chan error, 1)
 	go func() {
