@@ -32,12 +32,15 @@ func storeErr(err error) error {
 	return huma.Error500InternalServerError("internal error")
 }
 
-type pageParams struct {
+// PageParams are the paging query parameters of a list route. The type is
+// exported because huma skips embedded fields of unexported types: with
+// it unexported, limit and cursor were silently ignored.
+type PageParams struct {
 	Cursor string `query:"cursor" maxLength:"200" doc:"opaque cursor from the previous page's next_cursor"`
 	Limit  int    `query:"limit" minimum:"0" maximum:"1000" doc:"page size (default 100)"`
 }
 
-func (p pageParams) page() store.Page { return store.Page{Cursor: p.Cursor, Limit: p.Limit} }
+func (p PageParams) page() store.Page { return store.Page{Cursor: p.Cursor, Limit: p.Limit} }
 
 // List is a page of items.
 type List[T any] struct {
@@ -75,7 +78,7 @@ func (s *Server) registerProjects() {
 	add(s, Route{
 		Op:   huma.Operation{OperationID: "list-projects", Method: http.MethodGet, Path: "/api/v1/projects", Summary: "List the projects the token may see", Tags: []string{"projects"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
-	}, func(ctx context.Context, in *struct{ pageParams }) (*List[store.Project], error) {
+	}, func(ctx context.Context, in *struct{ PageParams }) (*List[store.Project], error) {
 		ps, next, err := s.store.ListProjects(ctx, principal(ctx).Scope(), in.page())
 		if err != nil {
 			return nil, storeErr(err)
@@ -141,7 +144,7 @@ func (s *Server) registerArtifacts() {
 		ExamplePath: map[string]string{"project": "matrix"},
 	}, func(ctx context.Context, in *struct {
 		Project string `path:"project"`
-		pageParams
+		PageParams
 	}) (*List[store.Artifact], error) {
 		as, next, err := s.store.ListArtifacts(ctx, store.ArtifactFilter{Scope: principal(ctx).Scope(), Project: in.Project, Page: in.page()})
 		if err != nil {
@@ -168,7 +171,7 @@ func (s *Server) registerArtifacts() {
 		ExamplePath: map[string]string{"id": "@artifact"},
 	}, func(ctx context.Context, in *struct {
 		ID int64 `path:"id"`
-		pageParams
+		PageParams
 	}) (*List[store.ArtifactPackage], error) {
 		if _, err := s.artifact(ctx, in.ID); err != nil {
 			return nil, err
@@ -348,7 +351,7 @@ func (s *Server) registerDeployments() {
 		Project     string `query:"project" maxLength:"128"`
 		Environment string `query:"environment" maxLength:"64"`
 		Active      bool   `query:"active" doc:"only what runs now"`
-		pageParams
+		PageParams
 	}) (*List[store.Deployment], error) {
 		ds, next, err := s.store.ListDeployments(ctx, store.DeploymentFilter{Scope: principal(ctx).Scope(), Project: in.Project, Environment: in.Environment, ActiveOnly: in.Active, Page: in.page()})
 		if err != nil {
@@ -395,7 +398,7 @@ type findingsQuery struct {
 	Fixable       string    `query:"fixable" enum:"true,false," doc:"only findings that have (true) or lack (false) a fixed version"`
 	FirstSeenFrom time.Time `query:"first_seen_from"`
 	FirstSeenTo   time.Time `query:"first_seen_to"`
-	pageParams
+	PageParams
 }
 
 func (q *findingsQuery) filter(ctx context.Context) (store.FindingFilter, error) {
