@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +80,7 @@ type serveFlags struct {
 	configFile     string
 	grace          time.Duration
 	maxBody        int64
+	http           server.HTTPLimits
 	logLevel       string
 	refresh        time.Duration
 }
@@ -129,6 +129,12 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
 	fl.StringVar(&f.configFile, "config", "", "YAML file of flag values (keys are flag names)")
 	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fl.Int64Var(&f.maxBody, "max-body", server.DefaultLimits.MaxBody, "largest pushed document, in bytes (compressed or not)")
+	d := server.DefaultHTTPLimits
+	fl.DurationVar(&f.http.ReadHeaderTimeout, "read-header-timeout", d.ReadHeaderTimeout, "how long a client may take to send a request's headers")
+	fl.DurationVar(&f.http.ReadTimeout, "read-timeout", d.ReadTimeout, "how long a client may take to send a whole request, body included")
+	fl.DurationVar(&f.http.WriteTimeout, "write-timeout", d.WriteTimeout, "how long a response may take, handling included")
+	fl.DurationVar(&f.http.IdleTimeout, "idle-timeout", d.IdleTimeout, "how long an idle keep-alive connection stays open")
+	fl.IntVar(&f.http.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "largest request header block, in bytes (431 past it)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.DurationVar(&f.refresh, "refresh-interval", 15*time.Minute, "how often the vulnerability database is refreshed and the portfolio re-matched (up to 10% jitter; failures retried with backoff; 0: only at start and on POST /api/v1/admin/refresh)")
 	return cmd
@@ -217,6 +223,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if !tlsOn && !loop && !f.insecureListen {
 		return usagef("refusing plain HTTP on %q: give --tls-cert and --tls-key, listen on loopback, or pass --insecure-listen", f.listen)
 	}
+	if f.http.ReadHeaderTimeout <= 0 || f.http.ReadTimeout <= 0 || f.http.WriteTimeout <= 0 || f.http.IdleTimeout <= 0 || f.http.MaxHeaderBytes <= 0 {
+		return usagef("--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout and --max-header-bytes must be positive")
+	}
 	clock := &server.Clock{}
 	st, dataDir, err := f.store.open(ctx, log, clock.Now)
 	if err != nil {
@@ -227,6 +236,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
 		Limits: server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
+		HTTP:   f.http,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -244,14 +254,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("listen: %w", err)}
 	}
-	hs := &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := srv.HTTPServer()
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
 		if err != nil {

@@ -34,6 +34,9 @@ func storeErr(err error) error {
 	return huma.Error500InternalServerError("internal error")
 }
 
+// PageParams are the paging query parameters of a list route. The type is
+// exported because huma skips embedded fields of unexported types: with
+// it unexported, limit and cursor were silently ignored.
 type PageParams struct {
 	Cursor string `query:"cursor" maxLength:"200" doc:"opaque cursor from the previous page's next_cursor"`
 	Limit  int    `query:"limit" minimum:"0" maximum:"1000" doc:"page size (default 100)"`

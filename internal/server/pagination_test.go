@@ -1,81 +1,88 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
-	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
-
-	"github.com/vigil-sec/vigil/internal/store"
-	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
-// TestPagination walks every list endpoint page by page with a small
-// limit: each page holds at most limit items, the pages together hold each
-// item exactly once, in the same order as one big page. (limit and cursor
-// were silently ignored once: the query struct was unexported.)
+// TestPagination: every list route honours limit and walks its pages
+// with next_cursor: each item once, pages no bigger than limit, and an
+// end. (A route that ignored cursor would send a client round forever.)
 func TestPagination(t *testing.T) {
-	e := start(t)
-	writer := e.token(store.RoleWriter, "shop")
-	t.Setenv("VIGIL_TOKEN", writer)
-	root := testutil.ModuleRoot(t)
-	for _, app := range []string{"goapp", "pyapp", "rubyapp"} {
-		dir := filepath.Join(root, "internal", "scan", "testdata", "realistic", app)
-		if code, _, stderr := vigil(t, "scan", dir, "--offline", "--db-dir", filepath.Join(e.data, "vulndb"), "--scanners", "vuln", "-f", "json", "-o", filepath.Join(t.TempDir(), "r.json"), "--push", e.url, "--project", "shop"); code != 0 {
-			t.Fatalf("push %s: %d %s", app, code, stderr)
+	e := startWith(t, startOptions{ecosystems: []string{"npm"}})
+	var art struct {
+		Artifact struct {
+			ID int64 `json:"id"`
+		} `json:"artifact"`
+	}
+	if code := e.do("POST", "/api/v1/projects/pages/artifacts", e.admin, bytes.NewReader(durSBOM(1)), &art); code != 201 {
+		t.Fatalf("push: %d", code)
+	}
+	for i := 2; i <= 5; i++ {
+		project := "pages"
+		if i > 3 {
+			project = fmt.Sprintf("pages-%d", i)
+		}
+		if code := e.do("POST", "/api/v1/projects/"+project+"/artifacts", e.admin, bytes.NewReader(durSBOM(i)), nil); code != 201 {
+			t.Fatalf("push: %d", code)
 		}
 	}
-	for _, path := range []string{"/api/v1/findings?project=shop", "/api/v1/projects/shop/artifacts?x=1", "/api/v1/projects?x=1"} {
-		var all struct {
-			Items []struct {
-				ID int64 `json:"id"`
-			} `json:"items"`
-			NextCursor string `json:"next_cursor"`
-		}
-		if code := e.do("GET", path+"&limit=1000", e.admin, nil, &all); code != 200 || all.NextCursor != "" {
-			t.Fatalf("%s limit=1000: %d, next %q", path, code, all.NextCursor)
-		}
-		if len(all.Items) < 3 && path != "/api/v1/projects?x=1" {
-			t.Fatalf("%s: only %d items, the test needs 3", path, len(all.Items))
-		}
-		var got []int64
-		cursor := ""
-		for pages := 0; ; pages++ {
-			if pages > len(all.Items)+1 {
-				t.Fatalf("%s: more pages than items: the cursor does not advance", path)
-			}
-			var page struct {
-				Items []struct {
-					ID int64 `json:"id"`
-				} `json:"items"`
-				NextCursor string `json:"next_cursor"`
-			}
-			q := path + "&limit=2"
-			if cursor != "" {
-				q += "&cursor=" + cursor
-			}
-			if code := e.do("GET", q, e.admin, nil, &page); code != 200 {
-				t.Fatalf("%s: %d", q, code)
-			}
-			if len(page.Items) > 2 {
-				t.Fatalf("%s: %d items on a page of 2", q, len(page.Items))
-			}
-			for _, it := range page.Items {
-				got = append(got, it.ID)
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			cursor = page.NextCursor
-		}
-		want := make([]int64, 0, len(all.Items))
-		for _, it := range all.Items {
-			want = append(want, it.ID)
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: pages give %v, one page %v", path, got, want)
-		}
+	tests := []struct {
+		path  string
+		limit int
+		want  int
+	}{
+		{fmt.Sprintf("/api/v1/artifacts/%d/packages", art.Artifact.ID), 40, durFillers + 2},
+		{"/api/v1/projects", 1, 3},
+		{"/api/v1/projects/pages/artifacts", 1, 3},
+		{"/api/v1/findings?project=pages", 2, -1},
+		{"/api/v1/findings", 3, -1},
 	}
-	if code := e.do("GET", "/api/v1/findings?limit=1001", e.admin, nil, nil); code != 422 {
-		t.Errorf("limit=1001: %d, want 422", code)
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			sep := "?"
+			if strings.Contains(tt.path, "?") {
+				sep = "&"
+			}
+			var ids []int64
+			pages := 0
+			for cursor := ""; ; pages++ {
+				if pages > 1000 {
+					t.Fatalf("still paging after %d pages", pages)
+				}
+				var page struct {
+					Items []struct {
+						ID int64 `json:"id"`
+					} `json:"items"`
+					NextCursor string `json:"next_cursor"`
+				}
+				if code := e.do("GET", fmt.Sprintf("%s%slimit=%d&cursor=%s", tt.path, sep, tt.limit, cursor), e.admin, nil, &page); code != 200 {
+					t.Fatalf("page %d: %d", pages, code)
+				}
+				if len(page.Items) > tt.limit {
+					t.Fatalf("page %d has %d items, limit %d", pages, len(page.Items), tt.limit)
+				}
+				for _, it := range page.Items {
+					ids = append(ids, it.ID)
+				}
+				if cursor = page.NextCursor; cursor == "" {
+					break
+				}
+			}
+			n := len(ids)
+			slices.Sort(ids)
+			if ids = slices.Compact(ids); len(ids) != n {
+				t.Errorf("%d items, %d distinct", n, len(ids))
+			}
+			if tt.want >= 0 && len(ids) != tt.want {
+				t.Errorf("%d items, want %d", len(ids), tt.want)
+			}
+			if len(ids) < 2*tt.limit {
+				t.Errorf("%d items at limit %d: the test does not page", len(ids), tt.limit)
+			}
+		})
 	}
 }

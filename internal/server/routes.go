@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/vigil-sec/vigil/internal/server/auth"
@@ -89,8 +90,22 @@ func add[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, error)) 
 		r.Op.Metadata = map[string]any{}
 	}
 	r.Op.Metadata["rule"] = rule
+	r.Op.BodyReadTimeout = bodyReadTimeout(r.Op.BodyReadTimeout, s.opts.HTTP.ReadTimeout)
 	s.routes = append(s.routes, r)
 	huma.Register(s.api, r.Op, h)
+}
+
+// bodyReadTimeout is a route's body deadline: what the route asks for
+// (huma's 5s when it asks for nothing) but never past the server's
+// ReadTimeout, since huma's deadline replaces the connection's.
+func bodyReadTimeout(route, server time.Duration) time.Duration {
+	if route == 0 {
+		route = 5 * time.Second
+	}
+	if route < 0 || route > server {
+		route = server
+	}
+	return route
 }
 
 // Routes returns the route table (for tests and docs).

@@ -38,6 +38,8 @@ type Options struct {
 	TestClock bool
 	Clock     *Clock
 	Limits    Limits
+	// HTTP bounds connections; zero fields take DefaultHTTPLimits.
+	HTTP HTTPLimits
 	// AuthFailures is how many failed authentications an address may make
 	// per minute before it gets 429 (default 20).
 	AuthFailures int
@@ -51,6 +53,54 @@ type Options struct {
 	// in the background (with up to 10% jitter; 0: only on demand). A failed
 	// refresh keeps the database in use and is retried with backoff.
 	RefreshInterval time.Duration
+}
+
+// HTTPLimits bound what one connection may hold of the server before and
+// while its request is handled: slow or oversized headers, slow bodies,
+// slow readers and idle keep-alive connections.
+type HTTPLimits struct {
+	// ReadHeaderTimeout is how long a client may take to send the headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout is how long it may take to send the whole request; no
+	// route's body deadline goes past it.
+	ReadTimeout time.Duration
+	// WriteTimeout is how long a response may take, handling included.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its
+	// next request.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes is the most header bytes a request may have (431 past it).
+	MaxHeaderBytes int
+}
+
+// DefaultHTTPLimits let a CI job push the largest SBOM over a slow link.
+var DefaultHTTPLimits = HTTPLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       2 * time.Minute,
+	WriteTimeout:      5 * time.Minute,
+	IdleTimeout:       2 * time.Minute,
+	MaxHeaderBytes:    64 << 10,
+}
+
+// withDefaults fills the zero fields of l from DefaultHTTPLimits.
+func (l HTTPLimits) withDefaults() HTTPLimits {
+	d := DefaultHTTPLimits
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = d.ReadHeaderTimeout
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = d.ReadTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	return l
 }
 
 // Server is the HTTP server's state.
@@ -90,6 +140,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
+	opts.HTTP = opts.HTTP.withDefaults()
 	if opts.AuthFailures <= 0 {
 		opts.AuthFailures = 20
 	}
@@ -137,6 +188,20 @@ func (s *Server) now() time.Time { return s.clock.Now() }
 // Handler is the server's HTTP handler with request ids and access logs.
 func (s *Server) Handler() http.Handler {
 	return s.withRequestID(s.mux)
+}
+
+// HTTPServer is an http.Server for Handler with the server's HTTP limits.
+func (s *Server) HTTPServer() *http.Server {
+	l := s.opts.HTTP
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 }
 
 // Refresh updates the vulnerability database and re-matches every artifact.
@@ -252,6 +317,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController (and huma's per-route body read
+// deadlines) reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {

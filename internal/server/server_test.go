@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,28 +34,7 @@ type env struct {
 // start runs a server over a real SQLite store with the shared OSV corpus.
 func start(t testing.TB, authFailures ...int) *env {
 	t.Helper()
-	shared := testutil.Shared(t)
-	data := t.TempDir()
-	clock := &server.Clock{}
-	st, err := store.Open(t.Context(), store.Options{URL: filepath.Join(data, "vigil.db"), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(server.Options{Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: filepath.Join(shared, "vulndb", "osv"), Clock: clock, TestClock: true, Version: "test", AuthFailures: append(authFailures, 0)[0]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Refresh(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	_, admin, err := server.IssueToken(t.Context(), st, "admin", store.RoleAdmin, nil, "", clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, url: hs.URL, srv: srv, st: st, clock: clock, data: data, admin: admin}
+	return startWith(t, startOptions{authFailures: append(authFailures, 0)[0]})
 }
 
 func (e *env) token(role string, projects ...string) string {

@@ -2,11 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +11,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/severity"
+	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
 // clock is a settable test clock.
@@ -56,52 +53,9 @@ func mustOpen(t testing.TB, url string, now func() time.Time) *Store {
 	return s
 }
 
-// postgresURL is the test server: VIGIL_TEST_POSTGRES_URL or the local one.
-func postgresURL() string {
-	if u := os.Getenv("VIGIL_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// postgresSchema creates a schema of its own for the test (dropped after
-// it) and returns a URL whose search_path is that schema. It skips when
-// PostgreSQL is unreachable, unless CI is set.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := postgresURL()
-	db, err := sql.Open("pgx", base)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err = db.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if db != nil {
-			db.Close()
-		}
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL at %s unreachable under CI: %v", base, err)
-		}
-		t.Skipf("PostgreSQL unreachable (%v); set CI=true to make this a failure", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "vigil_test_" + hex.EncodeToString(b)
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		db.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// postgresSchema is a schema of the test's own on the test PostgreSQL
+// server (testutil.PostgresSchema).
+func postgresSchema(t testing.TB) string { return testutil.PostgresSchema(t) }
 
 func openPostgres(t testing.TB, now func() time.Time) (*Store, string) {
 	t.Helper()
