@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/server"
 	"github.com/vigil-sec/vigil/internal/store"
 	"github.com/vigil-sec/vigil/internal/testutil"
+	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
 // npmMirror copies the shared npm archive into a mirror of its own, with
@@ -123,6 +124,13 @@ func TestRefreshRematches(t *testing.T) {
 	if fs := leftPad(); len(fs) != 1 || fs[0].State != "open" || fs[0].Package.Name != "left-pad" {
 		t.Fatalf("after the new advisory: %+v", fs)
 	}
+	verify := func(step string) {
+		t.Helper()
+		if code, stdout, stderr := vigil(t, "admin", "verify-findings", "--data-dir", data); code != 0 {
+			t.Errorf("%s: verify-findings: exit %d\n%s%s", step, code, stdout, stderr)
+		}
+	}
+	verify("new advisory")
 	// Nothing changed: nothing re-matched.
 	code, _, stderr = vigil(t, "db", "update", "--server", url)
 	if code != 0 || !strings.Contains(stderr, "0 artifacts re-matched") {
@@ -136,6 +144,7 @@ func TestRefreshRematches(t *testing.T) {
 	if fs := leftPad(); len(fs) != 1 || fs[0].State != "fixed" || fs[0].Resolution != store.ResolvedRangeChanged {
 		t.Errorf("after the range moved: %+v, want fixed/%s", fs, store.ResolvedRangeChanged)
 	}
+	verify("range moved")
 	// (c) back in range, then withdrawn, by the schedule alone.
 	npmMirror(t, mirror, map[string]string{"VGL-TEST-9001": strings.Replace(leftPadAdvisory("2.0.0"), "2026-11-30T00:00:00Z", "2026-12-02T00:00:00Z", 1)})
 	waitFor(t, "the scheduled refresh to re-open the finding", func() bool { fs := leftPad(); return len(fs) == 1 && fs[0].State == "open" })
@@ -144,6 +153,31 @@ func TestRefreshRematches(t *testing.T) {
 		fs := leftPad()
 		return len(fs) == 1 && fs[0].State == "fixed" && fs[0].Resolution == store.ResolvedWithdrawn
 	})
+	verify("withdrawn")
+	// An advisory that no stored package matches changes nothing.
+	npmMirror(t, mirror, map[string]string{"VGL-TEST-9002": strings.NewReplacer("VGL-TEST-9001", "VGL-TEST-9002", `"left-pad"`, `"no-such-package"`).Replace(leftPadAdvisory("2.0.0"))})
+	before := len(e.findings(admin, "project=web"))
+	if code, _, stderr := vigil(t, "db", "update", "--server", url); code != 0 || !strings.Contains(stderr, "0 findings created, 0 resolved") {
+		t.Errorf("unmatched advisory: %d %s", code, stderr)
+	}
+	if after := len(e.findings(admin, "project=web")); after != before {
+		t.Errorf("unmatched advisory changed the findings: %d -> %d", before, after)
+	}
+	verify("unmatched advisory")
+
+	// verify-findings must see a database the findings were not matched
+	// with: change the server's database behind its back.
+	cancel()
+	<-stopped
+	stopped <- nil
+	npmMirror(t, mirror, map[string]string{"VGL-TEST-9001": strings.Replace(leftPadAdvisory("2.0.0"), "2026-11-30T00:00:00Z", "2026-12-03T00:00:00Z", 1)})
+	if _, err := vulndb.Update(t.Context(), vulndb.UpdateOptions{Dir: filepath.Join(data, "vulndb"), From: mirror}); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := vigil(t, "admin", "verify-findings", "--data-dir", data)
+	if code != 1 || !strings.Contains(stdout, "missing vuln|VGL-TEST-9001|npm|left-pad|1.3.0") {
+		t.Errorf("verify-findings after a change the server did not match: exit %d\n%s", code, stdout)
+	}
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {
