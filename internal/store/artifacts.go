@@ -215,6 +215,36 @@ func scanArtifactPackage(r scanner) (ArtifactPackage, error) {
 	return ap, nil
 }
 
+// PackageArtifacts lists, ascending, the ids of the artifacts that hold
+// any of the packages (by package id): package -> artifacts, for
+// re-matching after an advisory update. package_buckets names the
+// buckets of artifact ids that hold a package; in each, a primary-key
+// look-up of artifact_packages per artifact tells which.
+func (s *Store) PackageArtifacts(ctx context.Context, packageIDs []int64) ([]int64, error) {
+	if len(packageIDs) > MaxFilterValues {
+		return nil, fmt.Errorf("%w: more than %d packages", ErrInvalid, MaxFilterValues)
+	}
+	if len(packageIDs) == 0 {
+		return nil, nil
+	}
+	args := append([]any{bucketSize, bucketSize}, anys(packageIDs)...)
+	rows, err := s.query(ctx, `SELECT DISTINCT ap.artifact_id FROM package_buckets pb
+ JOIN artifacts a ON a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ?
+ JOIN artifact_packages ap ON ap.artifact_id = a.id AND ap.package_id = pb.package_id
+ WHERE pb.package_id IN (`+placeholders(len(packageIDs))+") ORDER BY ap.artifact_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("package artifacts: %w", err)
+	}
+	ids, err := collect(rows, func(r scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("package artifacts: %w", err)
+	}
+	return ids, nil
+}
+
 // Inventory is every package of an artifact in ingest order.
 func (s *Store) Inventory(ctx context.Context, artifactID int64) ([]inventory.Package, error) {
 	rows, err := s.query(ctx, "SELECT "+packageCols+", ap.locations, ap.depends_on FROM artifact_packages ap JOIN packages p ON p.id = ap.package_id"+
