@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
@@ -129,8 +130,35 @@ type packageData struct {
 
 // identity is a package's identity: its key and the canonical attrs.
 func identity(p *inventory.Package) (key, attrs string) {
-	attrs = jsonText(matchAttrs{p.Extractor, p.SourceName, p.SourceVersion, p.Platform, p.Dev, string(p.Relationship)})
+	attrs = attrsText(matchAttrs{p.Extractor, p.SourceName, p.SourceVersion, p.Platform, p.Dev, string(p.Relationship)})
 	return packageKey(p.Ecosystem, p.Name, p.Version, p.PURL, attrs), attrs
+}
+
+// attrsCache holds the JSON of recent match attributes: an inventory has
+// few distinct ones (extractor and relationship mostly), and marshalling
+// them for every package was a noticeable part of an ingest.
+var attrsCache = struct {
+	sync.RWMutex
+	m map[matchAttrs]string
+}{m: make(map[matchAttrs]string)}
+
+const maxAttrsCache = 4096
+
+func attrsText(a matchAttrs) string {
+	attrsCache.RLock()
+	s, ok := attrsCache.m[a]
+	attrsCache.RUnlock()
+	if ok {
+		return s
+	}
+	s = jsonText(a)
+	attrsCache.Lock()
+	if len(attrsCache.m) >= maxAttrsCache {
+		clear(attrsCache.m)
+	}
+	attrsCache.m[a] = s
+	attrsCache.Unlock()
+	return s
 }
 
 func packageKey(eco, name, version, purl, attrs string) string {

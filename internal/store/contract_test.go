@@ -909,6 +909,12 @@ func testGroupCommit(t *testing.T, s *Store, _ *clock, _ string) {
 	if n := countRows(t, s, "artifacts"); n != 4 {
 		t.Errorf("artifacts = %d, want 4", n)
 	}
+	if s.backend == BackendSQLite { // ingests ran without them; other writes have them
+		var on int
+		if err := s.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&on); err != nil || on != 1 {
+			t.Errorf("foreign_keys after ingests = %d (%v), want 1", on, err)
+		}
+	}
 }
 
 // testPackageArtifacts checks the inverted index across buckets: a
