@@ -284,6 +284,10 @@ type tx struct {
 	unprepared []string
 }
 
+// maxPackageCache bounds the package cache (identity -> id): at some
+// 200 bytes an entry, some 40 MB.
+const maxPackageCache = 200_000
+
 // maxStmts bounds the SQLite writer's statement cache. The batched
 // INSERTs come in a few shapes (see batches), so the statements of the
 // write path fit.
@@ -320,6 +324,11 @@ func (s *Store) writeLocked(ctx context.Context, fn func(t *tx) error) error {
 	}
 	if len(t.pkgs) > 0 {
 		s.pkgMu.Lock()
+		if len(s.pkgs)+len(t.pkgs) > maxPackageCache {
+			// Bounded memory: start again (a map never shrinks); the
+			// packages shared across the portfolio are back in it soon.
+			s.pkgs = make(map[string]int64, len(t.pkgs))
+		}
 		for k, id := range t.pkgs {
 			s.pkgs[k] = id
 		}
