@@ -8,7 +8,8 @@
 # largest VmRSS sampled during the pushes).
 #
 # Usage: bench/serve-ingest.sh [sqlite|postgres|both]   (default: both)
-# Environment: N (10000), C (8), PG_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable)
+# Environment: N (10000), C (8), PG_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
+# VIGIL (a vigil binary to measure instead of building this tree's into /tmp/vigil).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root/../shared/vulndb/osv" && pwd)
@@ -25,7 +26,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$root" && go build -o /tmp/vigil ./cmd/vigil && go build -o "$work/ingestload" ./bench/cmd/ingestload)
+export PGOPTIONS='-c client_min_messages=warning'
+if [ -z "${VIGIL:-}" ]; then
+  (cd "$root" && go build -o /tmp/vigil ./cmd/vigil)
+  VIGIL=/tmp/vigil
+fi
+(cd "$root" && go build -o "$work/ingestload" ./bench/cmd/ingestload)
 
 # cpu_s PID: user+system CPU seconds of a process so far.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)/hz}' "/proc/$1/stat"; }
@@ -40,9 +46,9 @@ run() {
     db=(--database "$PG_URL&search_path=$schema")
   fi
   local tok port
-  tok=$(/tmp/vigil token create --data-dir "$data" "${db[@]}" --role writer)
+  tok=$("$VIGIL" token create --data-dir "$data" "${db[@]}" --role writer)
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-  /tmp/vigil serve --data-dir "$data" "${db[@]}" --listen "127.0.0.1:$port" --vulndb-from "$shared" --log-level warn 2>"$work/$backend.log" &
+  "$VIGIL" serve --data-dir "$data" "${db[@]}" --listen "127.0.0.1:$port" --vulndb-from "$shared" --log-level warn 2>"$work/$backend.log" &
   pid=$!
   for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready"; cat "$work/$backend.log"; exit 1; }
