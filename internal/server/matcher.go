@@ -1,10 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +28,11 @@ type matcher struct {
 
 	mu sync.RWMutex
 	db *vulndb.DB
+	// cache holds the matches of packages (all but their locations) seen
+	// with db; swap empties it. cacheMu guards it; m.mu is read-held
+	// by whoever uses it, so it never outlives its database.
+	cacheMu sync.Mutex
+	cache   map[matchKey][]scan.Vulnerability
 
 	refreshMu sync.Mutex // one refresh at a time
 }
@@ -50,6 +58,7 @@ func (m *matcher) swap(db *vulndb.DB) {
 	m.mu.Lock()
 	old := m.db
 	m.db = db
+	m.cache = nil // its matches were against old
 	m.mu.Unlock()
 	if old != nil {
 		old.Close()
@@ -80,7 +89,181 @@ func (m *matcher) match(ctx context.Context, pkgs []inventory.Package) ([]scan.V
 	if m.db == nil {
 		return nil, nil, errors.New("no vulnerability database loaded: start the server with --vulndb-from or run a refresh")
 	}
-	return scan.Match(ctx, m.db, pkgs)
+	if slices.ContainsFunc(pkgs, func(p inventory.Package) bool { return strings.Contains(p.Ecosystem, ":") }) {
+		// Coverage warnings for release ecosystems (Debian:12) are about
+		// the whole inventory: match it whole.
+		return scan.Match(ctx, m.db, pkgs)
+	}
+	return m.matchCached(ctx, pkgs)
+}
+
+// maxMatchCache bounds the match cache (it is emptied when full); the
+// packages shared across a portfolio come back into it at once.
+const maxMatchCache = 100_000
+
+// matchKey is a package as far as matching looks at it: everything but
+// its locations, licences, hashes and dependencies.
+type matchKey struct {
+	ecosystem, name, version, purl, extractor, sourceName, sourceVersion, platform, evidence string
+	relationship                                                                             inventory.Relationship
+	dev                                                                                      bool
+}
+
+func keyOf(p *inventory.Package) matchKey {
+	return matchKey{p.Ecosystem, p.Name, p.Version, p.PURL, p.Extractor, p.SourceName, p.SourceVersion, p.Platform, p.Evidence, p.Relationship, p.Dev}
+}
+
+// matchCached is scan.Match of an inventory without release ecosystems
+// (which gives no warnings), from a cache of each distinct package's
+// matches: most packages of a push were matched before, and matching
+// decodes every advisory of a package's name each time. The matches of
+// a package do not depend on the other packages, only on its locations,
+// which are put back here the way match.Find merges, sorts and copies
+// them, in its order; TestMatchCachedEqualsScan holds the two equal.
+func (m *matcher) matchCached(ctx context.Context, pkgs []inventory.Package) ([]scan.Vulnerability, []string, error) {
+	keys := make([]matchKey, len(pkgs))
+	found := make(map[matchKey][]scan.Vulnerability, len(pkgs))
+	var miss []inventory.Package
+	m.cacheMu.Lock()
+	for i := range pkgs {
+		k := keyOf(&pkgs[i])
+		keys[i] = k
+		if _, ok := found[k]; ok {
+			continue
+		}
+		if vs, ok := m.cache[k]; ok {
+			found[k] = vs
+			continue
+		}
+		found[k] = nil
+		p := inventory.Package{Name: k.name, Version: k.version, Ecosystem: k.ecosystem, PURL: k.purl, Extractor: k.extractor,
+			SourceName: k.sourceName, SourceVersion: k.sourceVersion, Platform: k.platform, Evidence: k.evidence, Relationship: k.relationship, Dev: k.dev}
+		miss = append(miss, p)
+	}
+	m.cacheMu.Unlock()
+	if err := m.matchMissing(ctx, miss, found); err != nil {
+		return nil, nil, err
+	}
+
+	// match.Find's merge: one finding per package key and advisory, the
+	// locations of repeated packages joined.
+	type hit struct {
+		v    scan.Vulnerability
+		p    *inventory.Package
+		locs []inventory.Location
+	}
+	var hits []hit
+	byKey := map[string]int{}
+	for i := range pkgs {
+		p := &pkgs[i]
+		for _, v := range found[keys[i]] {
+			k := p.Key() + "\x00" + v.ID
+			if j, dup := byKey[k]; dup {
+				for _, l := range p.Locations {
+					if !slices.Contains(hits[j].locs, l) {
+						hits[j].locs = append(hits[j].locs, l)
+					}
+				}
+				continue
+			}
+			byKey[k] = len(hits)
+			hits = append(hits, hit{v: v, p: p, locs: slices.Clone(p.Locations)})
+		}
+	}
+	for i := range hits {
+		slices.SortFunc(hits[i].locs, func(a, b inventory.Location) int {
+			if c := cmp.Compare(a.Path, b.Path); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Line, b.Line)
+		})
+	}
+	pkgOf := func(h *hit) inventory.Package {
+		return inventory.Package{Ecosystem: h.p.Ecosystem, Name: h.p.Name, Version: h.p.Version, Locations: h.locs}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := cmp.Compare(b.v.Severity, a.v.Severity); c != 0 {
+			return c
+		}
+		pa, pb := pkgOf(&a), pkgOf(&b)
+		if c := inventory.Compare(&pa, &pb); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.v.ID, b.v.ID)
+	})
+	out := make([]scan.Vulnerability, 0, len(hits))
+	for _, h := range hits {
+		v := h.v
+		v.Locations = make([]scan.Location, 0, len(h.locs))
+		for _, l := range h.locs {
+			v.Locations = append(v.Locations, scan.Location{Path: l.Path, Line: l.Line, Layer: l.Layer})
+		}
+		out = append(out, v)
+	}
+	return out, nil, nil
+}
+
+// matchMissing matches the packages the cache lacks (no locations, each
+// once) in one scan.Match, files each finding under its package, and
+// caches them. Packages that one finding could belong to several of
+// (the same name, version and purl, other match attributes) are matched
+// one at a time.
+func (m *matcher) matchMissing(ctx context.Context, miss []inventory.Package, found map[matchKey][]scan.Vulnerability) error {
+	if len(miss) == 0 {
+		return nil
+	}
+	type ref struct{ ecosystem, name, version, purl string }
+	refOf := func(eco, name, version, purl string) ref { return ref{eco, name, version, purl} }
+	owners := make(map[ref]int, len(miss))
+	for i := range miss {
+		owners[refOf(miss[i].Ecosystem, miss[i].Name, miss[i].Version, miss[i].PURL)]++
+	}
+	var batch, alone []inventory.Package
+	for _, p := range miss {
+		if owners[refOf(p.Ecosystem, p.Name, p.Version, p.PURL)] == 1 {
+			batch = append(batch, p)
+		} else {
+			alone = append(alone, p)
+		}
+	}
+	byRef := make(map[ref]matchKey, len(batch))
+	for i := range batch {
+		byRef[refOf(batch[i].Ecosystem, batch[i].Name, batch[i].Version, batch[i].PURL)] = keyOf(&batch[i])
+	}
+	learnt := make(map[matchKey][]scan.Vulnerability, len(miss))
+	if len(batch) > 0 {
+		vs, _, err := scan.Match(ctx, m.db, batch)
+		if err != nil {
+			return err
+		}
+		for _, k := range byRef {
+			learnt[k] = []scan.Vulnerability{}
+		}
+		for _, v := range vs {
+			k, ok := byRef[refOf(v.Package.Ecosystem, v.Package.Name, v.Package.Version, v.Package.PURL)]
+			if !ok {
+				return fmt.Errorf("match: finding %s for %s@%s names no package matched", v.ID, v.Package.Name, v.Package.Version)
+			}
+			learnt[k] = append(learnt[k], v)
+		}
+	}
+	for _, p := range alone {
+		vs, _, err := scan.Match(ctx, m.db, []inventory.Package{p})
+		if err != nil {
+			return err
+		}
+		learnt[keyOf(&p)] = vs
+	}
+	m.cacheMu.Lock()
+	if m.cache == nil || len(m.cache)+len(learnt) > maxMatchCache {
+		m.cache = make(map[matchKey][]scan.Vulnerability, len(learnt))
+	}
+	for k, vs := range learnt {
+		m.cache[k] = vs
+		found[k] = vs
+	}
+	m.cacheMu.Unlock()
+	return nil
 }
 
 // get returns one advisory of the loaded database.

@@ -215,6 +215,8 @@ type API interface {
 	ArtifactPackages(ctx context.Context, artifactID int64, p Page) ([]ArtifactPackage, string, error)
 	// Inventory is every package of an artifact, as Ingest got them.
 	Inventory(ctx context.Context, artifactID int64) ([]inventory.Package, error)
+	// PackageArtifacts lists the artifacts holding any of the packages.
+	PackageArtifacts(ctx context.Context, packageIDs []int64) ([]int64, error)
 	// ArtifactIDs lists every artifact id (for a full re-match).
 	ArtifactIDs(ctx context.Context) ([]int64, error)
 

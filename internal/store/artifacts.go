@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
@@ -129,8 +130,35 @@ type packageData struct {
 
 // identity is a package's identity: its key and the canonical attrs.
 func identity(p *inventory.Package) (key, attrs string) {
-	attrs = jsonText(matchAttrs{p.Extractor, p.SourceName, p.SourceVersion, p.Platform, p.Dev, string(p.Relationship)})
+	attrs = attrsText(matchAttrs{p.Extractor, p.SourceName, p.SourceVersion, p.Platform, p.Dev, string(p.Relationship)})
 	return packageKey(p.Ecosystem, p.Name, p.Version, p.PURL, attrs), attrs
+}
+
+// attrsCache holds the JSON of recent match attributes: an inventory has
+// few distinct ones (extractor and relationship mostly), and marshalling
+// them for every package was a noticeable part of an ingest.
+var attrsCache = struct {
+	sync.RWMutex
+	m map[matchAttrs]string
+}{m: make(map[matchAttrs]string)}
+
+const maxAttrsCache = 4096
+
+func attrsText(a matchAttrs) string {
+	attrsCache.RLock()
+	s, ok := attrsCache.m[a]
+	attrsCache.RUnlock()
+	if ok {
+		return s
+	}
+	s = jsonText(a)
+	attrsCache.Lock()
+	if len(attrsCache.m) >= maxAttrsCache {
+		clear(attrsCache.m)
+	}
+	attrsCache.m[a] = s
+	attrsCache.Unlock()
+	return s
 }
 
 func packageKey(eco, name, version, purl, attrs string) string {
@@ -213,6 +241,36 @@ func scanArtifactPackage(r scanner) (ArtifactPackage, error) {
 	}
 	ap.Package.Locations = ap.Locations
 	return ap, nil
+}
+
+// PackageArtifacts lists, ascending, the ids of the artifacts that hold
+// any of the packages (by package id): package -> artifacts, for
+// re-matching after an advisory update. package_buckets names the
+// buckets of artifact ids that hold a package; in each, a primary-key
+// look-up of artifact_packages per artifact tells which.
+func (s *Store) PackageArtifacts(ctx context.Context, packageIDs []int64) ([]int64, error) {
+	if len(packageIDs) > MaxFilterValues {
+		return nil, fmt.Errorf("%w: more than %d packages", ErrInvalid, MaxFilterValues)
+	}
+	if len(packageIDs) == 0 {
+		return nil, nil
+	}
+	args := append([]any{bucketSize, bucketSize}, anys(packageIDs)...)
+	rows, err := s.query(ctx, `SELECT DISTINCT ap.artifact_id FROM package_buckets pb
+ JOIN artifacts a ON a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ?
+ JOIN artifact_packages ap ON ap.artifact_id = a.id AND ap.package_id = pb.package_id
+ WHERE pb.package_id IN (`+placeholders(len(packageIDs))+") ORDER BY ap.artifact_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("package artifacts: %w", err)
+	}
+	ids, err := collect(rows, func(r scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("package artifacts: %w", err)
+	}
+	return ids, nil
 }
 
 // Inventory is every package of an artifact in ingest order.

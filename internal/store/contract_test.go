@@ -37,6 +37,8 @@ func runContract(t *testing.T, open opener) {
 		{"Tokens", testTokens},
 		{"SchemaTooNew", testSchemaTooNew},
 		{"ConcurrentIngest", testConcurrentIngest},
+		{"GroupCommit", testGroupCommit},
+		{"PackageArtifacts", testPackageArtifacts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -798,8 +800,9 @@ func testSchemaTooNew(t *testing.T, s *Store, c *clock, url string) {
 		s2.Close()
 		t.Fatal("Open of a newer schema succeeded")
 	}
-	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "99999") || !strings.Contains(err.Error(), "version 1") {
-		t.Errorf("Open: %v, want ErrSchemaTooNew naming 99999 and 1", err)
+	known := fmt.Sprintf("version %d", s.schemaVersion)
+	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "99999") || !strings.Contains(err.Error(), known) {
+		t.Errorf("Open: %v, want ErrSchemaTooNew naming 99999 and %s", err, known)
 	}
 }
 
@@ -839,5 +842,129 @@ func testConcurrentIngest(t *testing.T, s *Store, _ *clock, _ string) {
 	}
 	if n := countRows(t, s, "findings"); n != workers/2*each*5 {
 		t.Errorf("findings = %d, want %d", n, workers/2*each*5)
+	}
+}
+
+// testGroupCommit queues ingests while the writer is busy, so they commit
+// as one group: a digest pushed twice in the group is one artifact, and an
+// ingest that fails inside the transaction fails alone, leaving neither
+// rows nor cached package ids behind.
+func testGroupCommit(t *testing.T, s *Store, _ *clock, _ string) {
+	ctx := t.Context()
+	bad := fixture("p", 99, 10, 0, 0)
+	bad.Findings = []NewFinding{vuln("GHSA-bad", pkg("npm", "not-in-artifact", "1"), 1, "")}
+	ins := []Ingest{fixture("p", 1, 60, 50, 5), fixture("p", 2, 60, 50, 5), bad, fixture("p", 1, 60, 50, 5), fixture("p", 3, 60, 50, 5)}
+	s.wmu.Lock() // the writer is busy: every ingest queues
+	type out struct {
+		res IngestResult
+		err error
+	}
+	outs := make([]out, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			res, err := s.Ingest(ctx, in)
+			outs[i] = out{res, err}
+		})
+		for { // keep the queue in the order of ins
+			s.qmu.Lock()
+			n := len(s.queue)
+			s.qmu.Unlock()
+			if n == i+1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	s.wmu.Unlock()
+	wg.Wait()
+	for i, o := range outs {
+		switch {
+		case i == 2:
+			if !errors.Is(o.err, ErrInvalid) {
+				t.Errorf("bad ingest: %v, want ErrInvalid", o.err)
+			}
+		case o.err != nil:
+			t.Errorf("ingest %d: %v", i, o.err)
+		case o.res.Created != (i != 3):
+			t.Errorf("ingest %d: created = %v", i, o.res.Created)
+		}
+	}
+	if outs[0].res.Artifact.ID != outs[3].res.Artifact.ID {
+		t.Errorf("same digest twice: artifacts %d and %d", outs[0].res.Artifact.ID, outs[3].res.Artifact.ID)
+	}
+	if n := countRows(t, s, "artifacts"); n != 3 {
+		t.Errorf("artifacts = %d, want 3", n)
+	}
+	if n := countRows(t, s, "findings"); n != 15 {
+		t.Errorf("findings = %d, want 15", n)
+	}
+	// The bad ingest's packages were rolled back: ingesting them again
+	// stores them (a stale cached id would break the foreign key).
+	good := bad
+	good.Findings = nil
+	if _, err := s.Ingest(ctx, good); err != nil {
+		t.Fatalf("ingest after the rolled-back one: %v", err)
+	}
+	if n := countRows(t, s, "artifacts"); n != 4 {
+		t.Errorf("artifacts = %d, want 4", n)
+	}
+	if s.backend == BackendSQLite { // ingests ran without them; other writes have them
+		var on int
+		if err := s.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&on); err != nil || on != 1 {
+			t.Errorf("foreign_keys after ingests = %d (%v), want 1", on, err)
+		}
+	}
+}
+
+// testPackageArtifacts checks the inverted index across buckets: a
+// package shared by every artifact, one held by a few, one by none.
+func testPackageArtifacts(t *testing.T, s *Store, _ *clock, _ string) {
+	ctx := t.Context()
+	shared, rare := pkg("npm", "shared", "1"), pkg("npm", "rare", "1")
+	var all, some []int64
+	for i := range bucketSize + 40 { // into the second bucket
+		in := Ingest{Project: "p", Artifact: Artifact{Digest: fmt.Sprintf("d%d", i)}, Packages: []inventory.Package{shared, pkg("npm", fmt.Sprintf("own-%d", i), "1")}}
+		if i%100 == 7 {
+			in.Packages = append(in.Packages, rare)
+		}
+		res, err := s.Ingest(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, res.Artifact.ID)
+		if i%100 == 7 {
+			some = append(some, res.Artifact.ID)
+		}
+	}
+	id := func(p inventory.Package) int64 {
+		t.Helper()
+		k, _ := identity(&p)
+		var id int64
+		if err := s.r.QueryRowContext(ctx, s.rebind("SELECT id FROM packages WHERE ecosystem = ? AND name = ?"), p.Ecosystem, p.Name).Scan(&id); err != nil {
+			t.Fatalf("package %s: %v", k, err)
+		}
+		return id
+	}
+	for _, tt := range []struct {
+		name string
+		ids  []int64
+		want []int64
+	}{
+		{"shared", []int64{id(shared)}, all},
+		{"rare", []int64{id(rare)}, some},
+		{"rare and own-3", []int64{id(rare), id(pkg("npm", "own-3", "1"))}, append([]int64{all[3]}, some...)},
+		{"unknown", []int64{1 << 40}, nil},
+	} {
+		got, err := s.PackageArtifacts(ctx, tt.ids)
+		if err != nil {
+			t.Fatalf("PackageArtifacts(%s): %v", tt.name, err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("PackageArtifacts(%s) mismatch (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if n := countRows(t, s, "package_buckets"); n > 2+2+bucketSize+40 {
+		t.Errorf("package_buckets = %d rows, want one per package and bucket", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -26,6 +27,9 @@ const batchRows = 400
 
 // Ingest stores an artifact with its packages and findings in one
 // transaction; a known digest only refreshes the artifact's metadata.
+// Concurrent ingests are committed together (group commit, see
+// ingestQueued): Ingest returns once the transaction holding this one is
+// durable.
 func (s *Store) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 	a := in.Artifact
 	if err := validName("project", in.Project); err != nil {
@@ -41,50 +45,184 @@ func (s *Store) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 	if err := validFindings(in.Findings); err != nil {
 		return IngestResult{}, err
 	}
-	var res IngestResult
-	err := s.write(ctx, func(t *tx) error {
-		now := s.now().UnixMilli()
-		projectID, err := t.ensureProject(ctx, in.Project)
-		if err != nil {
-			return err
+	r := &ingestReq{ctx: ctx, in: in, pkgs: pkgs, done: make(chan struct{})}
+	s.ingestQueued(ctx, r)
+	if r.err != nil {
+		return IngestResult{}, fmt.Errorf("ingest %q: %w", a.Digest, r.err)
+	}
+	return r.res, nil
+}
+
+// Bounds of one group commit.
+const (
+	maxGroupIngests  = 64
+	maxGroupPackages = 50_000
+)
+
+// ingestReq is one ingest waiting in the group-commit queue.
+type ingestReq struct {
+	ctx  context.Context
+	in   Ingest
+	pkgs []*pkgEntry
+	res  IngestResult
+	err  error
+	done chan struct{} // closed when res and err are final
+}
+
+// ingestQueued queues r and returns once it is committed or failed.
+//
+// Group commit: whoever holds the writer lock takes every ingest queued
+// so far (up to maxGroupIngests and maxGroupPackages) and runs them in one
+// transaction, so concurrent pushes share one commit (one WAL sync on
+// SQLite, one fsync on PostgreSQL) and the pages they both touch are
+// written once. Ingests queued while that transaction runs are taken by
+// the next holder of the lock, which is one of their own callers. No
+// caller is answered before the commit of its transaction returned.
+func (s *Store) ingestQueued(ctx context.Context, r *ingestReq) {
+	s.qmu.Lock()
+	s.queue = append(s.queue, r)
+	s.qmu.Unlock()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for {
+		select {
+		case <-r.done:
+			return
+		default:
 		}
-		var id int64
-		err = t.queryRow(ctx, "SELECT id FROM artifacts WHERE project_id = ? AND digest = ?", projectID, a.Digest).Scan(&id)
-		switch {
-		case err == nil:
-			_, err = t.exec(ctx, `UPDATE artifacts SET name = COALESCE(NULLIF(?, ''), name), version = COALESCE(NULLIF(?, ''), version),
+		// The batch's fate must not hang on one client going away.
+		s.runGroup(context.WithoutCancel(ctx), s.takeGroup())
+	}
+}
+
+// takeGroup dequeues the next group: a prefix of the queue within the
+// bounds, at least one ingest.
+func (s *Store) takeGroup() []*ingestReq {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	n, pkgs := 0, 0
+	for n < len(s.queue) && n < maxGroupIngests {
+		pkgs += len(s.queue[n].pkgs)
+		if n > 0 && pkgs > maxGroupPackages {
+			break
+		}
+		n++
+	}
+	group := slices.Clone(s.queue[:n])
+	s.queue = slices.Delete(s.queue, 0, n)
+	return group
+}
+
+// runGroup ingests a group in one transaction, with s.wmu held. Ingests
+// whose caller has gone are dropped. When the transaction fails, each
+// ingest is run again alone, so that one bad ingest fails only itself.
+func (s *Store) runGroup(ctx context.Context, group []*ingestReq) {
+	live := group[:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	defer s.uncheckedForeignKeys(ctx)()
+	err := s.writeLocked(ctx, func(t *tx) error {
+		for _, r := range live {
+			res, err := t.ingest(ctx, r.in, r.pkgs)
+			if err != nil {
+				return err
+			}
+			r.res = res
+		}
+		return nil
+	})
+	if err == nil || len(live) == 1 {
+		for _, r := range live {
+			r.err = err
+			close(r.done)
+		}
+		return
+	}
+	for _, r := range live {
+		r.err = s.writeLocked(ctx, func(t *tx) error {
+			var err error
+			r.res, err = t.ingest(ctx, r.in, r.pkgs)
+			return err
+		})
+		close(r.done)
+	}
+}
+
+// uncheckedForeignKeys turns SQLite's foreign key checks off on the
+// writer's connection until the returned function turns them back on; it
+// runs between transactions, with wmu held. An ingest writes only ids it
+// resolved in its own transaction or read from the cache of committed
+// rows, and projects, artifacts and packages are never deleted, so the
+// checks cannot fail there; they cost two B-tree look-ups per
+// artifact-package link. Every other write keeps them. PostgreSQL keeps
+// them always.
+func (s *Store) uncheckedForeignKeys(ctx context.Context) (restore func()) {
+	if s.backend != BackendSQLite {
+		return func() {}
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return func() {}
+	}
+	return func() {
+		if _, err := s.w.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err != nil {
+			// A connection left without checks must not serve other writes.
+			s.log.Error("restore foreign key checks", "err", err)
+			s.w.SetMaxIdleConns(0)
+			s.w.SetMaxIdleConns(1)
+		}
+	}
+}
+
+// ingest stores one artifact within t.
+func (t *tx) ingest(ctx context.Context, in Ingest, pkgs []*pkgEntry) (IngestResult, error) {
+	a := in.Artifact
+	var res IngestResult
+	now := t.s.now().UnixMilli()
+	projectID, err := t.ensureProject(ctx, in.Project)
+	if err != nil {
+		return res, err
+	}
+	var id int64
+	err = t.queryRow(ctx, "SELECT id FROM artifacts WHERE project_id = ? AND digest = ?", projectID, a.Digest).Scan(&id)
+	switch {
+	case err == nil:
+		_, err = t.exec(ctx, `UPDATE artifacts SET name = COALESCE(NULLIF(?, ''), name), version = COALESCE(NULLIF(?, ''), version),
  tool_name = COALESCE(NULLIF(?, ''), tool_name), tool_version = COALESCE(NULLIF(?, ''), tool_version),
  build = COALESCE(?, build), image = COALESCE(?, image), updated_at = ? WHERE id = ?`,
-				a.Name, a.Version, a.ToolName, a.ToolVersion, marshalBuild(a.Build), marshalImage(a.Image), now, id)
-			if err != nil {
-				return fmt.Errorf("refresh artifact %q: %w", a.Digest, err)
-			}
-			if err := t.events(ctx, []event{{kind: EventArtifactIngested, projectID: projectID, artifactID: id, actor: in.Actor, data: `{"created":false}`}}); err != nil {
-				return err
-			}
-		case errors.Is(err, sql.ErrNoRows):
-			id, err = t.insertID(ctx, `INSERT INTO artifacts (project_id, kind, digest, name, version, vcs_url, vcs_commit, format,
- tool_name, tool_version, image, build, packages, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				projectID, a.Kind, a.Digest, a.Name, a.Version, a.VCSURL, a.VCSCommit, a.Format, a.ToolName, a.ToolVersion,
-				marshalImage(a.Image), marshalBuild(a.Build), len(pkgs), now, now)
-			if err != nil {
-				return fmt.Errorf("insert artifact %q: %w", a.Digest, err)
-			}
-			n, err := t.ingestNew(ctx, projectID, id, pkgs, in.Findings, in.Actor, now)
-			if err != nil {
-				return err
-			}
-			res.Created, res.NewFindings = true, n
-		default:
-			return fmt.Errorf("look up artifact %q: %w", a.Digest, err)
+			a.Name, a.Version, a.ToolName, a.ToolVersion, marshalBuild(a.Build), marshalImage(a.Image), now, id)
+		if err != nil {
+			return res, fmt.Errorf("refresh artifact %q: %w", a.Digest, err)
 		}
-		res.Artifact, err = scanArtifact(t.queryRow(ctx, artifactCols+" WHERE a.id = ?", id))
-		return err
-	})
-	if err != nil {
-		return IngestResult{}, fmt.Errorf("ingest %q: %w", a.Digest, err)
+		if err := t.events(ctx, []event{{kind: EventArtifactIngested, projectID: projectID, artifactID: id, actor: in.Actor, data: `{"created":false}`}}); err != nil {
+			return res, err
+		}
+	case errors.Is(err, sql.ErrNoRows):
+		id, err = t.insertID(ctx, `INSERT INTO artifacts (project_id, kind, digest, name, version, vcs_url, vcs_commit, format,
+ tool_name, tool_version, image, build, packages, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			projectID, a.Kind, a.Digest, a.Name, a.Version, a.VCSURL, a.VCSCommit, a.Format, a.ToolName, a.ToolVersion,
+			marshalImage(a.Image), marshalBuild(a.Build), len(pkgs), now, now)
+		if err != nil {
+			return res, fmt.Errorf("insert artifact %q: %w", a.Digest, err)
+		}
+		n, err := t.ingestNew(ctx, projectID, id, pkgs, in.Findings, in.Actor, now)
+		if err != nil {
+			return res, err
+		}
+		res.Created, res.NewFindings = true, n
+	default:
+		return res, fmt.Errorf("look up artifact %q: %w", a.Digest, err)
 	}
-	return res, nil
+	res.Artifact, err = scanArtifact(t.queryRow(ctx, artifactCols+" WHERE a.id = ?", id))
+	return res, err
 }
 
 // pkgEntry is one distinct package of an ingest.
@@ -167,11 +305,64 @@ func (t *tx) ingestNew(ctx context.Context, projectID, artifactID int64, pkgs []
 	if err != nil {
 		return 0, fmt.Errorf("link packages: %w", err)
 	}
+	if err := t.indexPackages(ctx, artifactID, pkgs); err != nil {
+		return 0, err
+	}
 	if err := t.createFindings(ctx, projectID, artifactID, fs, ids, actor, now); err != nil {
 		return 0, err
 	}
 	ev := event{kind: EventArtifactIngested, projectID: projectID, artifactID: artifactID, actor: actor, data: fmt.Sprintf(`{"created":true,"packages":%d,"findings":%d}`, len(pkgs), len(fs))}
 	return len(fs), t.events(ctx, []event{ev})
+}
+
+// bucketSize is how many consecutive artifact ids share a package_buckets
+// row (migration 00002 has the same number).
+const bucketSize = 256
+
+// indexPackages records in package_buckets that the artifact's bucket
+// holds its packages: the rows the bucket lacks, known from the cache of
+// the newest bucket or, failing that, ON CONFLICT.
+func (t *tx) indexPackages(ctx context.Context, artifactID int64, pkgs []*pkgEntry) error {
+	bucket := artifactID / bucketSize
+	if t.bucket != bucket {
+		// A newer bucket: forget the older one's rows (they would only
+		// spare the cache a look-up it never makes).
+		t.bucket, t.bucketPkgs = bucket, nil
+	}
+	s := t.s
+	var ids []int64
+	s.bucketMu.Lock()
+	if s.bucket != bucket {
+		s.bucket, s.bucketPkgs = bucket, make(map[int64]bool)
+	}
+	for _, e := range pkgs {
+		if !s.bucketPkgs[e.id] && !t.bucketPkgs[e.id] {
+			ids = append(ids, e.id)
+		}
+	}
+	s.bucketMu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	if t.bucketPkgs == nil {
+		t.bucketPkgs = make(map[int64]bool, len(ids))
+	}
+	slices.Sort(ids)
+	err := batches(len(ids), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*2)
+		for _, id := range ids[lo:hi] {
+			args = append(args, id, bucket)
+		}
+		_, err := t.exec(ctx, "INSERT INTO package_buckets (package_id, bucket) VALUES "+rowsOf(hi-lo, 2)+" ON CONFLICT (package_id, bucket) DO NOTHING", args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("index packages: %w", err)
+	}
+	for _, id := range ids {
+		t.bucketPkgs[id] = true
+	}
+	return nil
 }
 
 // resolvePackages sets the id of every entry: from the cache, else by
@@ -180,6 +371,7 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 	var missing []*pkgEntry
 	t.s.pkgMu.RLock()
 	for _, e := range pkgs {
+		e.id = 0 // from an earlier, rolled back attempt
 		if id, ok := t.s.pkgs[e.key]; ok {
 			e.id = id
 		} else if id, ok := t.pkgs[e.key]; ok {
@@ -402,11 +594,23 @@ func (t *tx) events(ctx context.Context, evs []event) error {
 	return nil
 }
 
-// batches calls fn for [lo, hi) windows of at most size over n items.
+// batches calls fn for [lo, hi) windows of at most size over n items:
+// windows of size, then the rest in windows of falling powers of two, so
+// that a batched statement comes in few shapes (and its prepared
+// statement is reused) whatever n is.
 func batches(n, size int, fn func(lo, hi int) error) error {
-	for lo := 0; lo < n; lo += size {
-		if err := fn(lo, min(lo+size, n)); err != nil {
+	lo := 0
+	for ; n-lo >= size; lo += size {
+		if err := fn(lo, lo+size); err != nil {
 			return err
+		}
+	}
+	for w := 1 << (bits.Len(uint(size)) - 1); lo < n; w >>= 1 {
+		if n-lo >= w {
+			if err := fn(lo, lo+w); err != nil {
+				return err
+			}
+			lo += w
 		}
 	}
 	return nil

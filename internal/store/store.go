@@ -59,6 +59,20 @@ type Store struct {
 	pkgMu sync.RWMutex
 	pkgs  map[string]int64
 
+	// queue holds ingests waiting for a group commit (see ingestQueued).
+	qmu   sync.Mutex
+	queue []*ingestReq
+
+	// bucketPkgs caches the package ids that package_buckets holds for
+	// the newest bucket (committed rows only).
+	bucketMu   sync.Mutex
+	bucket     int64
+	bucketPkgs map[int64]bool
+
+	// stmts are the SQLite writer's prepared statements by query text
+	// (guarded by wmu); see tx.stmt.
+	stmts map[string]*sql.Stmt
+
 	// touched throttles TouchToken writes.
 	touchMu sync.Mutex
 	touched map[int64]time.Time
@@ -70,6 +84,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		now:     opts.Now,
 		log:     opts.Logger,
 		pkgs:    make(map[string]int64),
+		stmts:   make(map[string]*sql.Stmt),
 		touched: make(map[int64]time.Time),
 	}
 	if s.now == nil {
@@ -120,7 +135,10 @@ func (s *Store) openSQLite(path string) error {
 		return fmt.Errorf("open sqlite %q: give a plain file path", path)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "cache_size(-65536)", "wal_autocheckpoint(8192)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "cache_size(-65536)", "wal_autocheckpoint(8192)",
+		// Statement journals (a multi-row INSERT's undo) in memory, not
+		// in temporary files: they never outlive a statement.
+		"temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	wq := url.Values{"_txlock": {"immediate"}}
@@ -198,6 +216,12 @@ func (s *Store) migrate(ctx context.Context, u string) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.wmu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	clear(s.stmts)
+	s.wmu.Unlock()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -250,7 +274,24 @@ type tx struct {
 	// pkgs are package ids this transaction inserted; they join the
 	// store's cache on commit and are forgotten on rollback.
 	pkgs map[string]int64
+	// bucket and bucketPkgs are package_buckets rows this transaction
+	// inserted (for one bucket); like pkgs, they join the store's cache
+	// on commit.
+	bucket     int64
+	bucketPkgs map[int64]bool
+	// unprepared are queries run without a cached statement, to prepare
+	// after the transaction.
+	unprepared []string
 }
+
+// maxPackageCache bounds the package cache (identity -> id): at some
+// 200 bytes an entry, some 40 MB.
+const maxPackageCache = 200_000
+
+// maxStmts bounds the SQLite writer's statement cache. The batched
+// INSERTs come in a few shapes (see batches), so the statements of the
+// write path fit.
+const maxStmts = 256
 
 // write runs fn in a write transaction under the single-writer lock and
 // commits it; the commit is durable (synchronous=FULL on SQLite) when
@@ -258,6 +299,11 @@ type tx struct {
 func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	return s.writeLocked(ctx, fn)
+}
+
+// writeLocked is write with s.wmu held by the caller.
+func (s *Store) writeLocked(ctx context.Context, fn func(t *tx) error) error {
 	sqltx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -278,24 +324,96 @@ func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	}
 	if len(t.pkgs) > 0 {
 		s.pkgMu.Lock()
+		if len(s.pkgs)+len(t.pkgs) > maxPackageCache {
+			// Bounded memory: start again (a map never shrinks); the
+			// packages shared across the portfolio are back in it soon.
+			s.pkgs = make(map[string]int64, len(t.pkgs))
+		}
 		for k, id := range t.pkgs {
 			s.pkgs[k] = id
 		}
 		s.pkgMu.Unlock()
 	}
+	t.commitBuckets()
+	s.prepare(ctx, t.unprepared)
+	return nil
+}
+
+// commitBuckets adds the package_buckets rows t inserted to the store's
+// cache once t's transaction committed, unless the cache has moved on to
+// a newer bucket.
+func (t *tx) commitBuckets() {
+	if len(t.bucketPkgs) == 0 {
+		return
+	}
+	s := t.s
+	s.bucketMu.Lock()
+	defer s.bucketMu.Unlock()
+	if t.bucket < s.bucket {
+		return
+	}
+	if t.bucket > s.bucket || s.bucketPkgs == nil {
+		s.bucket, s.bucketPkgs = t.bucket, make(map[int64]bool, len(t.bucketPkgs))
+	}
+	for id := range t.bucketPkgs {
+		s.bucketPkgs[id] = true
+	}
+}
+
+// prepare adds queries to the SQLite writer's statement cache. It runs
+// between transactions, with wmu held: the writer's one connection is
+// free then (preparing inside a transaction would wait for it forever).
+// A query that fails to prepare is simply not cached.
+func (s *Store) prepare(ctx context.Context, qs []string) {
+	for _, q := range qs {
+		if len(s.stmts) >= maxStmts {
+			return
+		}
+		if _, ok := s.stmts[q]; ok {
+			continue
+		}
+		if st, err := s.w.PrepareContext(ctx, q); err == nil {
+			s.stmts[q] = st
+		}
+	}
+}
+
+// stmt is the cached prepared statement of q bound to t, or nil (then q
+// is queued for preparing). PostgreSQL needs none: pgx caches prepared
+// statements per connection itself.
+func (t *tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if t.s.backend != BackendSQLite {
+		return nil
+	}
+	if st, ok := t.s.stmts[q]; ok {
+		return t.tx.StmtContext(ctx, st)
+	}
+	t.unprepared = append(t.unprepared, q)
 	return nil
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.s.rebind(q), args...)
+	q = t.s.rebind(q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.s.rebind(q), args...)
+	q = t.s.rebind(q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.s.rebind(q), args...)
+	q = t.s.rebind(q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 // insertID runs an INSERT ... RETURNING id and returns the id.

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/testutil"
+)
+
+// TestMatchCachedEqualsScan holds the matcher's cached matches equal to
+// scan.Match of the same inventory, cold and warm, including repeated
+// packages whose locations merge, one package under two extractors, a
+// go.mod stdlib, a source package, a guessed identity, and (matched
+// whole) a release ecosystem; and checks a refresh empties the cache.
+func TestMatchCachedEqualsScan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the vulnerability database")
+	}
+	shared := testutil.Shared(t)
+	m := newMatcher(filepath.Join(t.TempDir(), "vulndb"), filepath.Join(shared, "vulndb", "osv"), slog.New(slog.DiscardHandler), time.Now)
+	if _, err := m.refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.close()
+	loc := func(path string, line int, layer string) []inventory.Location {
+		return []inventory.Location{{Path: path, Line: line, Layer: layer}}
+	}
+	npm := func(name, version string, locs []inventory.Location) inventory.Package {
+		return inventory.Package{Ecosystem: "npm", Name: name, Version: version, PURL: "pkg:npm/" + name + "@" + version, Extractor: "npm/packagelock", Locations: locs}
+	}
+	lang := []inventory.Package{
+		npm("minimist", "1.2.0", loc("b/package-lock.json", 9, "")),
+		npm("lodash", "4.17.15", loc("a/package-lock.json", 3, "sha256:l2")),
+		npm("lodash", "4.17.15", loc("a/package-lock.json", 3, "sha256:l1")),
+		npm("lodash", "4.17.15", loc("0/package-lock.json", 1, "")),
+		npm("left-pad", "1.3.0", nil),
+		npm("own-1", "0.0.1", loc("a/package-lock.json", 7, "")),
+		{Ecosystem: "npm", Name: "lodash", Version: "4.17.15", PURL: "pkg:npm/lodash@4.17.15", Extractor: "javascript/packagejson", Locations: loc("c/package.json", 2, "")},
+		{Ecosystem: "PyPI", Name: "django", Version: "3.2.0", PURL: "pkg:pypi/django@3.2.0", Extractor: "python/requirements", Locations: loc("requirements.txt", 4, "")},
+		{Ecosystem: "PyPI", Name: "Django", Version: "3.2.0", PURL: "pkg:pypi/django@3.2.0", Extractor: "python/requirements", Locations: loc("requirements.txt", 5, "")},
+		{Ecosystem: "Go", Name: "stdlib", Version: "1.18.0", PURL: "pkg:golang/stdlib@1.18.0", Extractor: "golang/gomod", Locations: loc("go.mod", 3, "")},
+		{Ecosystem: "Go", Name: "stdlib", Version: "1.18.0", PURL: "pkg:golang/stdlib@1.18.0", Extractor: "golang/gobinary", Locations: loc("bin/app", 0, "")},
+		{Ecosystem: "Go", Name: "golang.org/x/net", Version: "0.7.0", PURL: "pkg:golang/golang.org/x/net@v0.7.0", Extractor: "golang/gomod", Locations: loc("go.mod", 9, "")},
+		{Ecosystem: "Maven", Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Extractor: "java/archive", Evidence: inventory.EvidenceFileName, Locations: loc("lib/log4j-core.jar", 0, "")},
+	}
+	withOS := append(append([]inventory.Package{}, lang...),
+		inventory.Package{Ecosystem: "Debian:11", Name: "libssl1.1", Version: "1.1.1n-0+deb11u3", SourceName: "openssl", SourceVersion: "1.1.1n-0+deb11u3", Extractor: "debian/dpkg", Locations: loc("var/lib/dpkg/status", 10, "sha256:l1")})
+	for _, tt := range []struct {
+		name string
+		pkgs []inventory.Package
+	}{{"language packages", lang}, {"language packages again (cached)", lang}, {"with a release ecosystem", withOS}, {"subset (cached)", lang[1:5]}} {
+		t.Run(tt.name, func(t *testing.T) {
+			want, wantWarn, err := scan.Match(t.Context(), m.db, tt.pkgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotWarn, err := m.match(t.Context(), tt.pkgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 {
+				t.Fatal("scan.Match found nothing: the inventory does not exercise the cache")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("match mismatch (-scan.Match +cached):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantWarn, gotWarn); diff != "" {
+				t.Errorf("warnings mismatch (-scan.Match +cached):\n%s", diff)
+			}
+		})
+	}
+	m.mu.RLock()
+	n := len(m.cache)
+	m.mu.RUnlock()
+	if n == 0 {
+		t.Error("the cache is empty after matches")
+	}
+	if _, err := m.refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if m.cache != nil {
+		t.Error("a refresh kept the old database's matches")
+	}
+}
