@@ -241,19 +241,23 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	log.Info("refreshing the vulnerability database", "from", f.vulndbFrom)
-	if r, err := srv.Refresh(ctx); err != nil {
-		log.Error("refresh the vulnerability database", "err", err)
-	} else {
-		log.Info("vulnerability database ready", "artifacts_rematched", r.Artifacts, "duration", r.Duration)
-	}
-	if ctx.Err() != nil {
-		return nil
-	}
 	l, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("listen: %w", err)}
 	}
+	// The start-up refresh (and the re-match of the whole portfolio it
+	// may cause) runs while the server serves: /readyz answers ready once a
+	// vulnerability database is loaded, and reads are answered meanwhile.
+	go func() {
+		log.Info("refreshing the vulnerability database", "from", f.vulndbFrom)
+		if r, err := srv.Refresh(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Error("refresh the vulnerability database", "err", err)
+			}
+		} else {
+			log.Info("vulnerability database ready", "artifacts_rematched", r.Artifacts, "duration", r.Duration)
+		}
+	}()
 	hs := srv.HTTPServer()
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)

@@ -20,6 +20,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/engine"
@@ -64,6 +66,27 @@ func main() {
 	defer vdb.Close()
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Now()
+	type job struct {
+		i  int
+		in store.Ingest
+	}
+	jobs := make(chan job, 16)
+	var wg sync.WaitGroup
+	var done atomic.Int64
+	for range 8 { // concurrent ingests share commits, as pushes to a server do
+		wg.Go(func() {
+			for j := range jobs {
+				if _, err := st.Ingest(ctx, j.in); err != nil {
+					fmt.Fprintln(os.Stderr, "portfolio:", err)
+					os.Exit(1)
+				}
+				if n := done.Add(1); n%1000 == 0 {
+					fmt.Fprintf(os.Stderr, "portfolio: %d artifacts (%s)\n", n, time.Since(start).Round(time.Second))
+				}
+			}
+		})
+	}
+	var deploys []store.Deploy
 	for i := range *artifacts {
 		proj := fmt.Sprintf("team-%02d", i%*projects)
 		in := store.Ingest{Project: proj, Actor: "bench", Artifact: store.Artifact{
@@ -112,22 +135,22 @@ func main() {
 			}
 			in.Findings = append(in.Findings, nf)
 		}
-		if _, err := st.Ingest(ctx, in); err != nil {
-			fmt.Fprintln(os.Stderr, "portfolio:", err)
-			os.Exit(1)
-		}
+		jobs <- job{i, in}
 		// The newest artifact of each project runs in staging; every
 		// second one also in prod.
 		if i >= *artifacts-*projects*2 {
 			for _, envName := range []string{"staging", "prod"}[:1+i%2] {
-				if _, err := st.Deploy(ctx, store.Deploy{Project: proj, Digest: in.Artifact.Digest, Environment: envName, Actor: "bench"}); err != nil {
-					fmt.Fprintln(os.Stderr, "portfolio:", err)
-					os.Exit(1)
-				}
+				deploys = append(deploys, store.Deploy{Project: proj, Digest: in.Artifact.Digest, Environment: envName, Actor: "bench"})
 			}
 		}
-		if (i+1)%1000 == 0 {
-			fmt.Fprintf(os.Stderr, "portfolio: %d artifacts (%s)\n", i+1, time.Since(start).Round(time.Second))
+	}
+	close(jobs)
+	wg.Wait()
+	for _, d := range deploys {
+		if _, err := st.Deploy(ctx, d); err != nil {
+			fmt.Fprintln(os.Stderr, "portfolio:", err)
+			os.Exit(1)
 		}
 	}
+	fmt.Fprintf(os.Stderr, "portfolio: %d artifacts, %d deployments in %s\n", done.Load(), len(deploys), time.Since(start).Round(time.Second))
 }
