@@ -40,6 +40,10 @@ var DefaultLimits = Limits{MaxBody: 64 << 20, MaxInflated: 512 << 20, MaxRatio: 
 // errDocument marks a body that is not a document we read (a 4xx).
 var errDocument = errors.New("unreadable document")
 
+// errDecoderPanic marks a document a decoder panicked on: the push gets a
+// 422 rather than a dropped connection (and the fuzz test fails).
+var errDecoderPanic = errors.New("decoder panic")
+
 // errTooLarge marks a body past a limit (413).
 var errTooLarge = errors.New("document too large")
 
@@ -80,7 +84,12 @@ func readDocument(body io.Reader, l Limits) (*document, error) {
 	return decodeDocument(data)
 }
 
-func decodeDocument(data []byte) (*document, error) {
+func decodeDocument(data []byte) (doc *document, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("%w: %w: %v", errDocument, errDecoderPanic, r)
+		}
+	}()
 	head := data[:min(len(data), 4096)]
 	if f := sbom.Sniff(head); f != "" {
 		pkgs, format, skipped, err := codec.Decode(bytes.NewReader(data), "sbom")

@@ -128,8 +128,19 @@ func (e *env) findings(tok, query string) []finding {
 
 // TestEndToEnd pushes real inputs through the CLI and checks the server's
 // findings equal the CLI's, then walks a finding through its lifecycle.
-func TestEndToEnd(t *testing.T) {
-	e := start(t)
+func TestEndToEnd(t *testing.T) { testEndToEnd(t, start(t)) }
+
+// TestEndToEndPostgres is TestEndToEnd on PostgreSQL, in a schema of its
+// own so that parallel runs never share tables.
+func TestEndToEndPostgres(t *testing.T) {
+	e := startWith(t, startOptions{storeURL: testutil.PostgresSchema(t)})
+	if b := e.st.Backend(); b != store.BackendPostgres {
+		t.Fatalf("store backend %q, want %q", b, store.BackendPostgres)
+	}
+	testEndToEnd(t, e)
+}
+
+func testEndToEnd(t *testing.T, e *env) {
 	writer := e.token(store.RoleWriter, "shop")
 	t.Setenv("VIGIL_TOKEN", writer)
 	root := testutil.ModuleRoot(t)

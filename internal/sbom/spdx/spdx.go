@@ -209,10 +209,14 @@ func Decode(r io.Reader, tagValue bool) ([]sbom.Component, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode SPDX: %w", err)
 	}
+	// The reader leaves nil entries for array elements it cannot fill
+	// (an SPDX 2.1 or 2.2 document converted to 2.3): skip them.
+	d.Packages = slices.DeleteFunc(d.Packages, func(p *spdx.Package) bool { return p == nil })
+	d.Relationships = slices.DeleteFunc(d.Relationships, func(r *spdx.Relationship) bool { return r == nil })
 	purlOf := map[common.ElementID]string{}
 	for _, p := range d.Packages {
 		for _, ref := range p.PackageExternalReferences {
-			if ref.RefType == "purl" {
+			if ref != nil && ref.RefType == "purl" {
 				purlOf[p.PackageSPDXIdentifier] = ref.Locator
 				break
 			}
