@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -432,6 +433,32 @@ func findingDTO(v store.FindingView, withDetail bool) FindingDTO {
 	return d
 }
 
+// FindingsPage is a page of findings, as List[FindingDTO] but with the
+// items encoded once per cached page.
+type FindingsPage struct {
+	Body struct {
+		Items      encodedFindings `json:"items"`
+		NextCursor string          `json:"next_cursor"`
+	}
+}
+
+// encodedFindings is a JSON array of FindingDTO, already encoded. Its
+// schema is that of []FindingDTO.
+type encodedFindings struct{ raw []byte }
+
+// MarshalJSON returns the encoded array.
+func (e encodedFindings) MarshalJSON() ([]byte, error) {
+	if e.raw == nil {
+		return []byte("[]"), nil
+	}
+	return e.raw, nil
+}
+
+// Schema documents encodedFindings as the array it is.
+func (encodedFindings) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[[]FindingDTO](), true, "")
+}
+
 type findingsQuery struct {
 	Project       string    `query:"project" maxLength:"128"`
 	Environment   string    `query:"environment" maxLength:"64"`
@@ -496,16 +523,16 @@ func (s *Server) registerFindings() {
 	add(s, Route{
 		Op:   huma.Operation{OperationID: "list-findings", Method: http.MethodGet, Path: "/api/v1/findings", Summary: "List findings", Tags: []string{"findings"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
-	}, func(ctx context.Context, in *findingsQuery) (*List[FindingDTO], error) {
+	}, func(ctx context.Context, in *findingsQuery) (*FindingsPage, error) {
 		f, err := in.filter(ctx)
 		if err != nil {
 			return nil, err
 		}
 		type page struct {
-			items []FindingDTO
+			items encodedFindings
 			next  string
 		}
-		pg, err := through(ctx, s.reads, cacheKey("list-findings", principal(ctx), *in), func(p page) int { return 256 + 1536*len(p.items) }, func() (page, error) {
+		pg, err := through(ctx, s.reads, cacheKey("list-findings", principal(ctx), *in), func(p page) int { return 256 + len(p.items.raw) }, func() (page, error) {
 			vs, next, err := s.store.ListFindings(ctx, f)
 			if err != nil {
 				return page{}, err
@@ -514,12 +541,20 @@ func (s *Server) registerFindings() {
 			for _, v := range vs {
 				out = append(out, findingDTO(v, false))
 			}
-			return page{out, next}, nil
+			// Encoded once: a cached page is served without encoding its
+			// items again.
+			raw, err := json.Marshal(out)
+			if err != nil {
+				return page{}, err
+			}
+			return page{encodedFindings{raw: raw}, next}, nil
 		})
 		if err != nil {
 			return nil, storeErr(err)
 		}
-		return list(pg.items, pg.next), nil
+		res := &FindingsPage{}
+		res.Body.Items, res.Body.NextCursor = pg.items, pg.next
+		return res, nil
 	})
 	add(s, Route{
 		Op:          huma.Operation{OperationID: "get-finding", Method: http.MethodGet, Path: "/api/v1/findings/{id}", Summary: "Get a finding with its advisory detail and full history", Tags: []string{"findings"}},
