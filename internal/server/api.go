@@ -436,10 +436,31 @@ func findingDTO(v store.FindingView, withDetail bool) FindingDTO {
 // FindingsPage is a page of findings, as List[FindingDTO] but with the
 // items encoded once per cached page.
 type FindingsPage struct {
-	Body struct {
-		Items      encodedFindings `json:"items"`
-		NextCursor string          `json:"next_cursor"`
+	Body findingsBody
+}
+
+type findingsBody struct {
+	Items      encodedFindings `json:"items"`
+	NextCursor string          `json:"next_cursor"`
+}
+
+// RawJSON is the body, encoded without a reflection pass over the items
+// (see rawJSON in server.go).
+func (b findingsBody) RawJSON() ([]byte, error) {
+	cur, err := json.Marshal(b.NextCursor)
+	if err != nil {
+		return nil, err
 	}
+	items := b.Items.raw
+	if items == nil {
+		items = []byte("[]")
+	}
+	out := make([]byte, 0, len(items)+len(cur)+32)
+	out = append(out, `{"items":`...)
+	out = append(out, items...)
+	out = append(out, `,"next_cursor":`...)
+	out = append(out, cur...)
+	return append(out, "}\n"...), nil
 }
 
 // encodedFindings is a JSON array of FindingDTO, already encoded. Its
@@ -543,11 +564,13 @@ func (s *Server) registerFindings() {
 			}
 			// Encoded once: a cached page is served without encoding its
 			// items again.
-			raw, err := json.Marshal(out)
-			if err != nil {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false) // as the API's JSON format
+			if err := enc.Encode(out); err != nil {
 				return page{}, err
 			}
-			return page{encodedFindings{raw: raw}, next}, nil
+			return page{encodedFindings{raw: bytes.TrimSuffix(buf.Bytes(), []byte("\n"))}, next}, nil
 		})
 		if err != nil {
 			return nil, storeErr(err)

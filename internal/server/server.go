@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -176,6 +177,7 @@ func New(opts Options) (*Server, error) {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "a token from `vigil token create`"},
 	}
 	cfg.Security = []map[string][]string{{"bearer": {}}}
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	s.api = humago.New(s.mux, cfg)
 	s.register()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
@@ -297,6 +299,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, `{"status":"ready"}`)
+}
+
+// rawJSON is a response body that is already encoded (a cached page).
+type rawJSON interface{ RawJSON() ([]byte, error) }
+
+// jsonFormat is huma's JSON format, except that an already encoded body is
+// written as it is.
+var jsonFormat = huma.Format{
+	Marshal: func(w io.Writer, v any) error {
+		if r, ok := v.(rawJSON); ok {
+			b, err := r.RawJSON()
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(b)
+			return err
+		}
+		return huma.DefaultJSONFormat.Marshal(w, v)
+	},
+	Unmarshal: huma.DefaultJSONFormat.Unmarshal,
 }
 
 type requestIDKey struct{}
