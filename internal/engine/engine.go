@@ -95,17 +95,23 @@ func ConfigPath(flagPath, target string) string {
 	if flagPath != "" {
 		return flagPath
 	}
+	// Only the prefix and the file system decide; the target's content is
+	// not read again (scan.Run has read it).
 	root := target
-	if t, err := source.Detect(target); err == nil {
-		switch {
-		case t.Kind == source.KindRegistry:
+	if t, ok := source.SplitPrefix(target); ok {
+		root = t.Ref
+		if t.Kind == source.KindRegistry {
 			root = "."
-		case t.Explicit:
-			root = t.Ref
 		}
 	}
-	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+	fi, err := os.Stat(root)
+	switch {
+	case err == nil && !fi.IsDir():
 		root = filepath.Dir(root)
+	case err != nil:
+		// No such path: a bare image reference (or a missing path, which
+		// the scan has already reported).
+		root = "."
 	}
 	return config.Find(root)
 }

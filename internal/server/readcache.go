@@ -59,13 +59,35 @@ func cacheKey(op string, p auth.Principal, params any) string {
 	return fmt.Sprintf("%s\x00%s\x00%+v", op, scope, params)
 }
 
+type genKey struct{}
+
+// genMemo holds the store generation read first in a request.
+type genMemo struct {
+	set bool
+	gen int64
+}
+
+// generation is the store's generation, read once per request (the
+// request's context carries a genMemo from the route middleware).
+func (c *readCache) generation(ctx context.Context) (int64, error) {
+	m, _ := ctx.Value(genKey{}).(*genMemo)
+	if m != nil && m.set {
+		return m.gen, nil
+	}
+	g, err := c.store.Generation(ctx)
+	if err == nil && m != nil {
+		m.set, m.gen = true, g
+	}
+	return g, err
+}
+
 // through answers from the cache or calls load and keeps its answer. size
 // estimates the answer's bytes.
 func through[T any](ctx context.Context, c *readCache, key string, size func(T) int, load func() (T, error)) (T, error) {
 	if c == nil {
 		return load()
 	}
-	gen, err := c.store.Generation(ctx)
+	gen, err := c.generation(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Warn("read cache: no generation; answering uncached", "err", err)

@@ -60,6 +60,9 @@ func principal(ctx context.Context) auth.Principal {
 func add[I, O any](s *Server, r Route, h func(context.Context, *I) (*O, error)) {
 	rule := r.Rule
 	r.Op.Middlewares = append(r.Op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
+		// One store generation for the whole request: the token look-up and
+		// a cached read share it.
+		ctx = huma.WithValue(ctx, genKey{}, &genMemo{})
 		p, status, err := s.authenticate(ctx)
 		if err != nil {
 			if status == http.StatusUnauthorized {

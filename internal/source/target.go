@@ -44,6 +44,17 @@ var Prefixes = []struct{ Prefix, Kind string }{
 	{"file:", KindFile}, {"sbom:", KindSBOM},
 }
 
+// SplitPrefix splits off a scheme prefix (Prefixes), reading nothing: ok
+// is false when arg has none.
+func SplitPrefix(arg string) (Target, bool) {
+	for _, p := range Prefixes {
+		if rest, ok := strings.CutPrefix(arg, p.Prefix); ok {
+			return Target{Kind: p.Kind, Ref: rest, Explicit: true}, true
+		}
+	}
+	return Target{}, false
+}
+
 // Detect tells what arg is. An explicit transport prefix wins
 // (Prefixes: "registry:", "oci-dir:", "oci-archive:", "docker-archive:",
 // "dir:", "file:", "sbom:", ...); otherwise an existing path is inspected (a directory
@@ -53,13 +64,11 @@ var Prefixes = []struct{ Prefix, Kind string }{
 // archive), and anything else that parses as an image reference is a
 // registry reference.
 func Detect(arg string) (Target, error) {
-	for _, p := range Prefixes {
-		if rest, ok := strings.CutPrefix(arg, p.Prefix); ok {
-			if rest == "" {
-				return Target{}, fmt.Errorf("detect %q: nothing after the %q prefix", arg, p.Prefix)
-			}
-			return Target{Kind: p.Kind, Ref: rest, Explicit: true}, nil
+	if t, ok := SplitPrefix(arg); ok {
+		if t.Ref == "" {
+			return Target{}, fmt.Errorf("detect %q: nothing after the %q prefix", arg, arg)
 		}
+		return t, nil
 	}
 	fi, err := os.Stat(arg)
 	switch {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -92,52 +91,6 @@ func validRecordID(id string) error {
 	return nil
 }
 
-// getFile reads one file of an ecosystem from a source, at most max bytes.
-func getFile(ctx context.Context, src source, eco, name string, max int64) ([]byte, error) {
-	switch s := src.(type) {
-	case *httpSource:
-		u := s.url(eco, name)
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		resp, err := s.get(ctx, u, nil)
-		if err != nil {
-			var fe *FetchError
-			if errors.As(err, &fe) && (fe.StatusCode == http.StatusNotFound || fe.StatusCode == http.StatusForbidden) {
-				return nil, errNoFile // GCS answers 403 for a missing object without list rights
-			}
-			return nil, err
-		}
-		defer resp.Body.Close()
-		data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-		if err != nil {
-			return nil, &FetchError{URL: u, Err: err}
-		}
-		if int64(len(data)) > max {
-			return nil, &FetchError{URL: u, Err: fmt.Errorf("over the limit of %d bytes", max)}
-		}
-		return data, nil
-	case *dirSource:
-		p := filepath.Join(s.dir, eco, name)
-		f, err := os.Open(p)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, errNoFile
-		}
-		if err != nil {
-			return nil, &FetchError{URL: p, Err: err}
-		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, max+1))
-		if err != nil {
-			return nil, &FetchError{URL: p, Err: err}
-		}
-		if int64(len(data)) > max {
-			return nil, &FetchError{URL: p, Err: fmt.Errorf("over the limit of %d bytes", max)}
-		}
-		return data, nil
-	}
-	return nil, errNoFile
-}
-
 // incremental refreshes eco from its change listing. ok is false when the
 // archive must be read instead: no listing, no previous import to start
 // from, or more changes than maxIncremental.
@@ -145,7 +98,7 @@ func (u *updater) incremental(ctx context.Context, eco string, prev *manifestEnt
 	if prev == nil || prev.FeedCursor.IsZero() {
 		return nil, false, nil
 	}
-	data, err := getFile(ctx, u.src, eco, feedFile, maxFeedSize)
+	data, err := u.src.file(ctx, eco, feedFile, maxFeedSize)
 	if errors.Is(err, errNoFile) {
 		u.log.Debug("no change listing; reading the archive", "ecosystem", eco)
 		return nil, false, nil
@@ -198,7 +151,7 @@ func (u *updater) incremental(ctx context.Context, eco string, prev *manifestEnt
 	g.SetLimit(feedFetchers)
 	for i, id := range changed {
 		g.Go(func() error {
-			b, err := getFile(gctx, u.src, eco, id+".json", u.b.limits.MaxMemberSize)
+			b, err := u.src.file(gctx, eco, id+".json", u.b.limits.MaxMemberSize)
 			if errors.Is(err, errNoFile) {
 				return nil // listed but gone: withdrawn from the source
 			}

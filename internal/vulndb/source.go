@@ -36,6 +36,21 @@ type source interface {
 	list(ctx context.Context) ([]string, error)
 	// fetch makes the archive of one ecosystem available as a local file.
 	fetch(ctx context.Context, eco string, prev *manifestEntry, p *progressSink) (*fetched, error)
+	// file reads another file of an ecosystem (the change listing, one
+	// record), at most max bytes; errNoFile when the source lacks it.
+	file(ctx context.Context, eco, name string, max int64) ([]byte, error)
+}
+
+// readMax reads r up to max bytes; more is an error.
+func readMax(r io.Reader, max int64, where string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, &FetchError{URL: where, Err: err}
+	}
+	if int64(len(data)) > max {
+		return nil, &FetchError{URL: where, Err: fmt.Errorf("over the limit of %d bytes", max)}
+	}
+	return data, nil
 }
 
 // fetched is one archive on local disk. When unchanged is true (HTTP 304)
@@ -184,6 +199,19 @@ func (s *dirSource) fetch(ctx context.Context, eco string, prev *manifestEntry, 
 		lastModified: fi.ModTime().UTC().Format(http.TimeFormat), transferred: n}, nil
 }
 
+func (s *dirSource) file(_ context.Context, eco, name string, max int64) ([]byte, error) {
+	p := filepath.Join(s.dir, eco, name)
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errNoFile
+	}
+	if err != nil {
+		return nil, &FetchError{URL: p, Err: err}
+	}
+	defer f.Close()
+	return readMax(f, max, p)
+}
+
 type httpSource struct {
 	base       string
 	client     *http.Client
@@ -300,6 +328,22 @@ func (s *httpSource) fetch(ctx context.Context, eco string, prev *manifestEntry,
 	ok = true
 	out.size, out.transferred, out.sha256 = n, n, hex.EncodeToString(h.Sum(nil))
 	return out, nil
+}
+
+func (s *httpSource) file(ctx context.Context, eco, name string, max int64) ([]byte, error) {
+	u := s.url(eco, name)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	resp, err := s.get(ctx, u, nil)
+	if err != nil {
+		var fe *FetchError
+		if errors.As(err, &fe) && (fe.StatusCode == http.StatusNotFound || fe.StatusCode == http.StatusForbidden) {
+			return nil, errNoFile // GCS answers 403 for a missing object without list rights
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return readMax(resp.Body, max, u)
 }
 
 // copyCtx copies src to dst in 256 KiB chunks, checking ctx and reporting
