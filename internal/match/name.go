@@ -1,6 +1,10 @@
 package match
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+)
 
 // NormalizeName returns the form of a package name used to match it with
 // advisories: PyPI names are normalised per PEP 503 (lower case, and each
@@ -30,4 +34,24 @@ func NormalizeName(ecosystem, name string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// QueryKey is the key a package is looked up by in a Source, in a form
+// shared by stored packages and advisories: the ecosystem without its
+// release suffix ("Debian" for "Debian:12"), a tab, and the normalised
+// name. An advisory's affected package and an installed package can only
+// match when their keys are equal, which is what lets a re-match after a
+// database change look only at the packages whose key a changed advisory
+// names (the release suffix is dropped, so the set is a superset).
+func QueryKey(ecosystem, name string) string {
+	base, _, _ := strings.Cut(ecosystem, ":")
+	return base + "\t" + NormalizeName(ecosystem, name)
+}
+
+// PackageQueryKey is the QueryKey that Find looks a package up by: its
+// source package's name when it has one (OS advisories are keyed by
+// source package), else its own.
+func PackageQueryKey(p *inventory.Package) string {
+	name, _ := matchNameVersion(p)
+	return QueryKey(p.Ecosystem, name)
 }

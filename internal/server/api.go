@@ -221,6 +221,10 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 		return nil, huma.Error422UnprocessableEntity(err.Error())
 	}
 	res := doc.Report
+	// Held from the match to the commit: a database swap waits for it, so
+	// a re-match never misses a push matched with the older database.
+	s.ingestMu.RLock()
+	defer s.ingestMu.RUnlock()
 	vulns, warnings, err := s.match.match(ctx, res.Packages)
 	if err != nil {
 		s.log.Error("match pushed inventory", "project", in.Project, "err", err)
@@ -668,7 +672,8 @@ type RefreshResult struct {
 	// Changes is the change feed of the refresh: per ecosystem the ids of
 	// the advisories added, modified and withdrawn.
 	Changes   []AdvisoryChanges `json:"changes"`
-	Artifacts int               `json:"artifacts" doc:"artifacts re-matched (0 when no advisory changed)"`
+	Packages  int               `json:"packages" doc:"distinct stored packages the change could affect, each matched once"`
+	Artifacts int               `json:"artifacts" doc:"artifacts holding a package that matches now or had a finding, whose findings of those packages were compared"`
 	store.ReconcileResult
 	Duration string `json:"duration"`
 }
@@ -680,26 +685,6 @@ type AdvisoryChanges struct {
 	Added     []string `json:"added"`
 	Modified  []string `json:"modified"`
 	Withdrawn []string `json:"withdrawn"`
-}
-
-// withdrawnIDs are the advisories a refresh withdrew: gone from the
-// source, or still there with a withdrawn time.
-func (s *Server) withdrawnIDs(ctx context.Context, rep *vulndb.UpdateReport) map[string]bool {
-	out := map[string]bool{}
-	if rep == nil {
-		return out
-	}
-	for _, e := range rep.Ecosystems {
-		for _, id := range e.RemovedIDs {
-			out[id] = true
-		}
-		for _, id := range e.ModifiedIDs {
-			if v, err := s.match.get(ctx, e.Name, id); err == nil && v != nil && !v.Withdrawn.IsZero() {
-				out[id] = true
-			}
-		}
-	}
-	return out
 }
 
 func nonNil(s []string) []string {
@@ -715,13 +700,11 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 	start := time.Now()
 	out := RefreshResult{Ecosystems: map[string]string{}}
 	out.Changes = []AdvisoryChanges{}
-	rep, err := s.match.refresh(ctx)
-	changed := false
+	rep, cs, err := s.match.refresh(ctx, &s.ingestMu)
 	if rep != nil {
 		for _, e := range rep.Ecosystems {
 			out.Ecosystems[e.Name] = string(e.Status)
 			if e.Status == vulndb.StatusNew || e.Status == vulndb.StatusUpdated {
-				changed = true
 				out.Changes = append(out.Changes, AdvisoryChanges{Ecosystem: e.Name, Full: e.Full,
 					Added: nonNil(e.AddedIDs), Modified: nonNil(e.ModifiedIDs), Withdrawn: nonNil(e.RemovedIDs)})
 			}
@@ -730,44 +713,27 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 	if err != nil {
 		return out, err
 	}
-	if !changed && !s.rematchPending.Load() {
+	if s.rematchPending.Load() {
+		// The findings may have been matched with another database (a
+		// crash between a swap and its re-match, or a failed re-match):
+		// every package is looked at again.
+		cs.all = true
+	}
+	if cs.empty() {
 		// The database the findings were matched with is the one in use.
 		out.Duration = time.Since(start).Round(time.Millisecond).String()
 		s.log.Info("refresh: no advisory changed", "duration", out.Duration)
 		return out, nil
 	}
-	s.rematchPending.Store(true) // until a re-match completes
-	withdrawn := s.withdrawnIDs(ctx, rep)
-	ids, err := s.store.ArtifactIDs(ctx)
+	s.rematchPending.Store(true) // until the re-match completes
+	r, err := s.rematch(ctx, cs)
 	if err != nil {
 		return out, err
 	}
-	for _, id := range ids {
-		pkgs, err := s.store.Inventory(ctx, id)
-		if err != nil {
-			return out, err
-		}
-		vulns, _, err := s.match.match(ctx, pkgs)
-		if err != nil {
-			return out, err
-		}
-		nf, err := newFindings(&scan.Result{Packages: pkgs}, vulns)
-		if err != nil {
-			return out, err
-		}
-		r, err := s.store.Reconcile(ctx, store.Reconcile{ArtifactID: id, Kind: store.KindVulnerability, Findings: nf, Actor: "vigil:refresh", Withdrawn: withdrawn})
-		if err != nil {
-			return out, err
-		}
-		out.Created += r.Created
-		out.Resolved += r.Resolved
-		out.Reopened += r.Reopened
-		out.Updated += r.Updated
-		out.Artifacts++
-	}
 	s.rematchPending.Store(false)
+	out.ReconcileResult, out.Artifacts, out.Packages = r.ReconcileResult, r.Artifacts, r.Packages
 	out.Duration = time.Since(start).Round(time.Millisecond).String()
-	s.log.Info("refresh", "artifacts", out.Artifacts, "created", out.Created, "resolved", out.Resolved, "duration", out.Duration)
+	s.log.Info("refresh", "packages", out.Packages, "artifacts", out.Artifacts, "created", out.Created, "resolved", out.Resolved, "updated", out.Updated, "duration", out.Duration)
 	return out, nil
 }
 

@@ -21,6 +21,9 @@ type startOptions struct {
 	limits       server.Limits
 	// ecosystems limit the vulnerability database (default: all).
 	ecosystems []string
+	// from is the vulnerability database's source (default: the shared
+	// corpus over loopback HTTP).
+	from string
 }
 
 // startWith runs a server over a real store, its vulnerability database
@@ -30,6 +33,10 @@ func startWith(t testing.TB, o startOptions) *env {
 	t.Helper()
 	data := t.TempDir()
 	clock := &server.Clock{}
+	from := o.from
+	if from == "" {
+		from = vulndbURL(t, o.ecosystems...)
+	}
 	url := o.storeURL
 	if url == "" {
 		url = filepath.Join(data, "vigil.db")
@@ -40,7 +47,7 @@ func startWith(t testing.TB, o startOptions) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	srv, err := server.New(server.Options{
-		Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: vulndbURL(t, o.ecosystems...),
+		Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: from,
 		Clock: clock, TestClock: true, Version: "test", AuthFailures: o.authFailures,
 		HTTP: o.http, Limits: o.limits,
 	})

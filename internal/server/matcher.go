@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/match"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 	"github.com/vigil-sec/vigil/internal/vulndb/osv"
@@ -277,20 +278,73 @@ func (m *matcher) get(ctx context.Context, ecosystem, id string) (*osv.Vulnerabi
 }
 
 // refresh updates the database from its source and loads it. A failed
-// update keeps the database in use.
-func (m *matcher) refresh(ctx context.Context) (*vulndb.UpdateReport, error) {
+// update keeps the database in use. The swap happens with swapLock held
+// (the server's ingest lock: no push is between its match and its
+// commit then, so every push is matched with the new database or
+// committed before the re-match looks at the store). The change set is
+// read from the new database before the swap, and the match cache keeps
+// every entry the change cannot affect.
+func (m *matcher) refresh(ctx context.Context, swapLock sync.Locker) (*vulndb.UpdateReport, changeSet, error) {
 	m.refreshMu.Lock()
 	defer m.refreshMu.Unlock()
 	rep, err := vulndb.Update(ctx, vulndb.UpdateOptions{Dir: m.dir, From: m.from, Logger: m.log, Now: m.now})
 	if err != nil && (rep == nil || rep.Failed() == len(rep.Ecosystems)) {
-		return rep, fmt.Errorf("refresh vulnerability database from %s: %w", sourceName(m.from), err)
+		return rep, changeSet{}, fmt.Errorf("refresh vulnerability database from %s: %w", sourceName(m.from), err)
 	}
 	db, oerr := vulndb.Open(m.dir)
 	if oerr != nil {
-		return rep, fmt.Errorf("open refreshed vulnerability database: %w", oerr)
+		return rep, changeSet{}, fmt.Errorf("open refreshed vulnerability database: %w", oerr)
 	}
-	m.swap(db)
-	return rep, nil
+	cs, cerr := changesOf(ctx, db, rep)
+	if cerr != nil {
+		db.Close()
+		return rep, changeSet{}, cerr
+	}
+	swapLock.Lock()
+	m.mu.Lock()
+	old := m.db
+	m.db = db
+	m.pruneCache(cs)
+	m.mu.Unlock()
+	swapLock.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return rep, cs, nil
+}
+
+// pruneCache drops the cached matches a change can affect (m.mu held).
+func (m *matcher) pruneCache(cs changeSet) {
+	if cs.all {
+		m.cache = nil
+		return
+	}
+	keys := make(map[string]bool, len(cs.keys))
+	for _, k := range cs.keys {
+		keys[k] = true
+	}
+	ecos := make(map[string]bool, len(cs.ecosystems))
+	for _, e := range cs.ecosystems {
+		ecos[e] = true
+	}
+	ids := make(map[string]bool, len(cs.ids))
+	for _, id := range cs.ids {
+		ids[id] = true
+	}
+	m.cacheMu.Lock()
+	defer m.cacheMu.Unlock()
+	for k, vs := range m.cache {
+		p := inventory.Package{Ecosystem: k.ecosystem, Name: k.name, SourceName: k.sourceName}
+		qk := match.PackageQueryKey(&p)
+		base, _, _ := strings.Cut(k.ecosystem, ":")
+		drop := keys[qk] || ecos[base]
+		for i := 0; !drop && i < len(vs); i++ {
+			drop = ids[vs[i].ID] || slices.ContainsFunc(vs[i].Aliases, func(a string) bool { return ids[a] })
+		}
+		if drop {
+			delete(m.cache, k)
+		}
+	}
 }
 
 func (m *matcher) close() {

@@ -123,6 +123,9 @@ type Server struct {
 	// not leave findings matched against an older database.
 	rematchPending atomic.Bool
 	refreshMu      sync.Mutex // one refresh and re-match at a time
+	// ingestMu is read-held by a push from its match to its commit and
+	// held by a database swap.
+	ingestMu sync.RWMutex
 }
 
 // New builds a server; it opens the vulnerability database if there is one.

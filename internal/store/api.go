@@ -219,6 +219,12 @@ type API interface {
 	PackageArtifacts(ctx context.Context, packageIDs []int64) ([]int64, error)
 	// ArtifactIDs lists every artifact id (for a full re-match).
 	ArtifactIDs(ctx context.Context) ([]int64, error)
+	// RematchPackages, PackagesWithFindings, PackageLinks and
+	// ReconcilePackages are the targeted re-match (rematch.go).
+	RematchPackages(ctx context.Context, sc RematchScope) ([]RematchPackage, error)
+	PackagesWithFindings(ctx context.Context, packageIDs []int64) (map[int64]bool, error)
+	PackageLinks(ctx context.Context, packageIDs []int64) ([]PackageLink, error)
+	ReconcilePackages(ctx context.Context, r ReconcilePackages) (ReconcileResult, error)
 
 	Deploy(ctx context.Context, d Deploy) (DeployResult, error)
 	ListDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, string, error)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/match"
 )
 
 // Limits of one ingest.
@@ -392,12 +393,12 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 		byKey[e.key] = e
 	}
 	err := batches(len(missing), batchRows, func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*7)
+		args := make([]any, 0, (hi-lo)*8)
 		for _, e := range missing[lo:hi] {
 			p := &e.pkg
-			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}))
+			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}), match.PackageQueryKey(p))
 		}
-		rows, err := t.query(ctx, "INSERT INTO packages (ecosystem, name, version, purl, purl_base, attrs, data) VALUES "+rowsOf(hi-lo, 7)+
+		rows, err := t.query(ctx, "INSERT INTO packages (ecosystem, name, version, purl, purl_base, attrs, data, match_key) VALUES "+rowsOf(hi-lo, 8)+
 			" ON CONFLICT (ecosystem, name, version, purl, attrs) DO NOTHING RETURNING id, ecosystem, name, version, purl, attrs", args...)
 		if err != nil {
 			return err
@@ -464,43 +465,52 @@ func eachPackageID(rows *sql.Rows, fn func(key string, id int64)) error {
 // createFindings inserts new findings (state open) with their aliases and
 // finding.created events. pkgIDs maps package identity to id.
 func (t *tx) createFindings(ctx context.Context, projectID, artifactID int64, fs []NewFinding, pkgIDs map[string]int64, actor string, now int64) error {
+	w := reconcileWrites{created: make([]findingRow, len(fs))}
+	for i := range fs {
+		w.created[i] = findingRow{projectID: projectID, artifactID: artifactID, f: &fs[i]}
+	}
+	if err := w.resolvePackageIDs(func(int64) map[string]int64 { return pkgIDs }); err != nil {
+		return err
+	}
+	return t.insertFindings(ctx, w.created, actor, now)
+}
+
+// insertFindings inserts new findings (state open), of one artifact or of
+// many, with their aliases and finding.created events.
+func (t *tx) insertFindings(ctx context.Context, fs []findingRow, actor string, now int64) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	ids := make(map[string]int64, len(fs))
+	type at struct {
+		artifactID int64
+		key        string
+	}
+	ids := make(map[at]int64, len(fs))
 	err := batches(len(fs), batchRows/2, func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*14)
+		args := make([]any, 0, (hi-lo)*15)
 		for i := range fs[lo:hi] {
-			f := &fs[lo+i]
-			var pkgID any
-			if f.Package != nil {
-				key, _ := identity(f.Package)
-				id, ok := pkgIDs[key]
-				if !ok {
-					return fmt.Errorf("%w: finding %q: package %s@%s is not in the artifact", ErrInvalid, f.Key, f.Package.Name, f.Package.Version)
-				}
-				pkgID = id
-			}
+			r := &fs[lo+i]
+			f := r.f
 			var fixSince any
 			if f.FixedVersion != "" {
 				fixSince = now
 			}
-			args = append(args, artifactID, projectID, f.Kind, f.Key, f.VulnerabilityID, jsonText(nonNil(f.Aliases)), pkgID,
+			args = append(args, r.artifactID, r.projectID, f.Kind, f.Key, f.VulnerabilityID, jsonText(nonNil(f.Aliases)), nullID(r.packageID),
 				int(f.Severity), f.Summary, f.FixedVersion, nullText(f.Detail), StateOpen, now, fixSince, now)
 		}
 		rows, err := t.query(ctx, `INSERT INTO findings (artifact_id, project_id, kind, key, vulnerability_id, aliases, package_id,
- severity, summary, fixed_version, detail, state, first_seen, fix_available_since, updated_at) VALUES `+rowsOf(hi-lo, 15)+" RETURNING id, key", args...)
+ severity, summary, fixed_version, detail, state, first_seen, fix_available_since, updated_at) VALUES `+rowsOf(hi-lo, 15)+" RETURNING id, artifact_id, key", args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var key string
-			if err := rows.Scan(&id, &key); err != nil {
+			var k at
+			if err := rows.Scan(&id, &k.artifactID, &k.key); err != nil {
 				return err
 			}
-			ids[key] = id
+			ids[k] = id
 		}
 		return rows.Err()
 	})
@@ -510,12 +520,12 @@ func (t *tx) createFindings(ctx context.Context, projectID, artifactID int64, fs
 	var aliases [][2]any
 	evs := make([]event, 0, len(fs))
 	for i := range fs {
-		f := &fs[i]
-		id := ids[f.Key]
-		for _, a := range aliasSet(f.VulnerabilityID, f.Aliases) {
+		r := &fs[i]
+		id := ids[at{r.artifactID, r.f.Key}]
+		for _, a := range aliasSet(r.f.VulnerabilityID, r.f.Aliases) {
 			aliases = append(aliases, [2]any{a, id})
 		}
-		evs = append(evs, event{kind: EventFindingCreated, projectID: projectID, artifactID: artifactID, findingID: id, actor: actor, to: StateOpen})
+		evs = append(evs, event{kind: EventFindingCreated, projectID: r.projectID, artifactID: r.artifactID, findingID: id, actor: actor, to: StateOpen})
 	}
 	if err := t.insertAliases(ctx, aliases); err != nil {
 		return err

@@ -30,116 +30,179 @@ func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, er
 			return err
 		}
 		now := s.now().UnixMilli()
-		rows, err := t.query(ctx, "SELECT id, key, vulnerability_id, aliases, severity, summary, fixed_version, detail, state, resolution FROM findings WHERE artifact_id = ? AND kind = ?", r.ArtifactID, r.Kind)
+		rows, err := t.query(ctx, "SELECT "+storedFindingCols+" FROM findings WHERE artifact_id = ? AND kind = ?", r.ArtifactID, r.Kind)
 		if err != nil {
 			return err
 		}
-		old, err := collect(rows, func(r scanner) (storedFinding, error) {
-			var f storedFinding
-			var aliases, detail sql.NullString
-			if err := r.Scan(&f.id, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &detail, &f.state, &f.resolution); err != nil {
-				return f, err
-			}
-			f.detail = detail.String
-			return f, unmarshalText(aliases, &f.aliases)
-		})
+		old, err := collect(rows, scanStoredFinding)
 		if err != nil {
 			return err
 		}
-		byKey := make(map[string]*storedFinding, len(old))
-		for i := range old {
-			byKey[old[i].key] = &old[i]
-		}
-		var created []NewFinding
-		var evs []event
-		var aliases [][2]any
-		seen := make(map[string]bool, len(r.Findings))
-		ev := func(id int64, kind, from, to, reason, data string) {
-			evs = append(evs, event{kind: kind, projectID: projectID, artifactID: r.ArtifactID, findingID: id, actor: r.Actor, from: from, to: to, reason: reason, data: data})
-		}
-		for i := range r.Findings {
-			nf := &r.Findings[i]
-			seen[nf.Key] = true
-			of, ok := byKey[nf.Key]
-			if !ok {
-				created = append(created, *nf)
-				continue
-			}
-			if of.state == StateFixed && autoResolved(of.resolution) {
-				if _, err := t.exec(ctx, "UPDATE findings SET state = ?, resolution = '', resolved_at = NULL, reason = ?, updated_at = ? WHERE id = ?",
-					StateOpen, "reported again by a new match", now, of.id); err != nil {
-					return err
-				}
-				ev(of.id, EventFindingState, StateFixed, StateOpen, "reported again by a new match", "")
-				res.Reopened++
-			}
-			changes := of.changes(nf)
-			if len(changes) > 0 || of.detail != string(nf.Detail) {
-				var fixSince any = nil
-				if nf.FixedVersion != "" {
-					fixSince = now
-				}
-				if _, err := t.exec(ctx, `UPDATE findings SET severity = ?, summary = ?, fixed_version = ?, aliases = ?, detail = ?,
- fix_available_since = CASE WHEN ? = '' THEN NULL ELSE COALESCE(fix_available_since, ?) END, updated_at = ? WHERE id = ?`,
-					int(nf.Severity), nf.Summary, nf.FixedVersion, jsonText(nonNil(nf.Aliases)), nullText(nf.Detail), nf.FixedVersion, fixSince, now, of.id); err != nil {
-					return err
-				}
-			}
-			if _, ok := changes["aliases"]; ok {
-				if _, err := t.exec(ctx, "DELETE FROM finding_aliases WHERE finding_id = ?", of.id); err != nil {
-					return err
-				}
-				for _, a := range aliasSet(nf.VulnerabilityID, nf.Aliases) {
-					aliases = append(aliases, [2]any{a, of.id})
-				}
-			}
-			if len(changes) > 0 {
-				ev(of.id, EventFindingUpdated, "", "", "", jsonText(changes))
-				res.Updated++
-			}
-		}
-		for i := range old {
-			of := &old[i]
-			if seen[of.key] || (of.state != StateOpen && of.state != StateAccepted) {
-				continue
-			}
-			resolution := ResolvedNotReported
-			if r.Kind == KindVulnerability {
-				resolution = ResolvedRangeChanged
-				if r.Withdrawn[of.vuln] || slices.ContainsFunc(of.aliases, func(a string) bool { return r.Withdrawn[a] }) {
-					resolution = ResolvedWithdrawn
-				}
-			}
-			reason := "no longer reported: " + resolution
-			if _, err := t.exec(ctx, "UPDATE findings SET state = ?, resolution = ?, resolved_at = ?, reason = ?, accepted_by = '', accepted_until = NULL, updated_at = ? WHERE id = ?",
-				StateFixed, resolution, now, reason, now, of.id); err != nil {
-				return err
-			}
-			ev(of.id, EventFindingState, of.state, StateFixed, reason, jsonText(map[string]string{"resolution": resolution}))
-			res.Resolved++
-		}
-		if err := t.insertAliases(ctx, aliases); err != nil {
+		var w reconcileWrites
+		if err := t.reconcile(ctx, &w, projectID, r.ArtifactID, r.Kind, old, r.Findings, r.Withdrawn, r.Actor, now, &res); err != nil {
 			return err
 		}
-		if err := t.events(ctx, evs); err != nil {
-			return err
-		}
-		if len(created) > 0 {
+		if len(w.created) > 0 {
 			ids, err := t.artifactPackageIDs(ctx, r.ArtifactID)
 			if err != nil {
 				return err
 			}
-			if err := t.createFindings(ctx, projectID, r.ArtifactID, created, ids, r.Actor, now); err != nil {
+			if err := w.resolvePackageIDs(func(int64) map[string]int64 { return ids }); err != nil {
 				return err
 			}
-			res.Created = len(created)
 		}
-		return nil
+		return t.flush(ctx, &w, r.Actor, now)
 	})
 	if err != nil {
 		return ReconcileResult{}, fmt.Errorf("reconcile artifact %d: %w", r.ArtifactID, err)
 	}
 	return res, nil
+}
+
+// storedFindingCols are the columns scanStoredFinding reads.
+const storedFindingCols = "id, artifact_id, key, vulnerability_id, aliases, severity, summary, fixed_version, detail, state, resolution"
+
+func scanStoredFinding(r scanner) (storedFinding, error) {
+	var f storedFinding
+	var aliases, detail sql.NullString
+	if err := r.Scan(&f.id, &f.artifactID, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &detail, &f.state, &f.resolution); err != nil {
+		return f, err
+	}
+	f.detail = detail.String
+	return f, unmarshalText(aliases, &f.aliases)
+}
+
+// reconcileWrites collects what reconciling one or more artifacts inserts,
+// so that it is written in few statements.
+type reconcileWrites struct {
+	created []findingRow
+	evs     []event
+	aliases [][2]any
+}
+
+// findingRow is a finding to insert.
+type findingRow struct {
+	projectID, artifactID int64
+	packageID             int64 // 0: none
+	f                     *NewFinding
+}
+
+// resolvePackageIDs sets the package id of each created finding from
+// the identity -> id map of its artifact.
+func (w *reconcileWrites) resolvePackageIDs(idsOf func(artifactID int64) map[string]int64) error {
+	for i := range w.created {
+		c := &w.created[i]
+		if c.f.Package == nil {
+			continue
+		}
+		key, _ := identity(c.f.Package)
+		id, ok := idsOf(c.artifactID)[key]
+		if !ok {
+			return fmt.Errorf("%w: finding %q: package %s@%s is not in the artifact", ErrInvalid, c.f.Key, c.f.Package.Name, c.f.Package.Version)
+		}
+		c.packageID = id
+	}
+	return nil
+}
+
+// flush writes the aliases, events and new findings collected.
+func (t *tx) flush(ctx context.Context, w *reconcileWrites, actor string, now int64) error {
+	if err := t.insertAliases(ctx, w.aliases); err != nil {
+		return err
+	}
+	if err := t.events(ctx, w.evs); err != nil {
+		return err
+	}
+	return t.insertFindings(ctx, w.created, actor, now)
+}
+
+// reconcile compares the stored findings of one kind on one artifact (old)
+// with a fresh match of the same scope (fresh): it updates and resolves
+// in place, counts in res, and leaves the findings to create, the events
+// and the aliases to insert in w.
+func (t *tx) reconcile(ctx context.Context, w *reconcileWrites, projectID, artifactID int64, kind string, old []storedFinding, fresh []NewFinding, withdrawn map[string]bool, actor string, now int64, res *ReconcileResult) error {
+	byKey := make(map[string]*storedFinding, len(old))
+	for i := range old {
+		byKey[old[i].key] = &old[i]
+	}
+	seen := make(map[string]bool, len(fresh))
+	ev := func(id int64, kind, from, to, reason, data string) {
+		w.evs = append(w.evs, event{kind: kind, projectID: projectID, artifactID: artifactID, findingID: id, actor: actor, from: from, to: to, reason: reason, data: data})
+	}
+	for i := range fresh {
+		nf := &fresh[i]
+		seen[nf.Key] = true
+		of, ok := byKey[nf.Key]
+		if !ok {
+			w.created = append(w.created, findingRow{projectID: projectID, artifactID: artifactID, f: nf})
+			continue
+		}
+		if of.state == StateFixed && autoResolved(of.resolution) {
+			if _, err := t.exec(ctx, "UPDATE findings SET state = ?, resolution = '', resolved_at = NULL, reason = ?, updated_at = ? WHERE id = ?",
+				StateOpen, "reported again by a new match", now, of.id); err != nil {
+				return err
+			}
+			ev(of.id, EventFindingState, StateFixed, StateOpen, "reported again by a new match", "")
+			res.Reopened++
+		}
+		changes := of.changes(nf)
+		if len(changes) > 0 || of.detail != string(nf.Detail) {
+			var fixSince any = nil
+			if nf.FixedVersion != "" {
+				fixSince = now
+			}
+			if _, err := t.exec(ctx, `UPDATE findings SET severity = ?, summary = ?, fixed_version = ?, aliases = ?, detail = ?,
+ fix_available_since = CASE WHEN ? = '' THEN NULL ELSE COALESCE(fix_available_since, ?) END, updated_at = ? WHERE id = ?`,
+				int(nf.Severity), nf.Summary, nf.FixedVersion, jsonText(nonNil(nf.Aliases)), nullText(nf.Detail), nf.FixedVersion, fixSince, now, of.id); err != nil {
+				return err
+			}
+		}
+		if _, ok := changes["aliases"]; ok {
+			if _, err := t.exec(ctx, "DELETE FROM finding_aliases WHERE finding_id = ?", of.id); err != nil {
+				return err
+			}
+			for _, a := range aliasSet(nf.VulnerabilityID, nf.Aliases) {
+				w.aliases = append(w.aliases, [2]any{a, of.id})
+			}
+		}
+		if len(changes) > 0 {
+			ev(of.id, EventFindingUpdated, "", "", "", jsonText(changes))
+			res.Updated++
+		}
+	}
+	for i := range old {
+		of := &old[i]
+		if seen[of.key] || (of.state != StateOpen && of.state != StateAccepted) {
+			continue
+		}
+		resolution := ResolvedNotReported
+		if kind == KindVulnerability {
+			resolution = ResolvedRangeChanged
+			if withdrawn[of.vuln] || slices.ContainsFunc(of.aliases, func(a string) bool { return withdrawn[a] }) {
+				resolution = ResolvedWithdrawn
+			}
+		}
+		reason := "no longer reported: " + resolution
+		if _, err := t.exec(ctx, "UPDATE findings SET state = ?, resolution = ?, resolved_at = ?, reason = ?, accepted_by = '', accepted_until = NULL, updated_at = ? WHERE id = ?",
+			StateFixed, resolution, now, reason, now, of.id); err != nil {
+			return err
+		}
+		ev(of.id, EventFindingState, of.state, StateFixed, reason, jsonText(map[string]string{"resolution": resolution}))
+		res.Resolved++
+	}
+	res.Created += len(fresh) - countSeenOld(fresh, byKey)
+	return nil
+}
+
+// countSeenOld counts the fresh findings that were stored already.
+func countSeenOld(fresh []NewFinding, byKey map[string]*storedFinding) int {
+	n := 0
+	for i := range fresh {
+		if _, ok := byKey[fresh[i].Key]; ok {
+			n++
+		}
+	}
+	return n
 }
 
 // autoResolved tells a resolution made by a match, not by a person or a
@@ -150,7 +213,7 @@ func autoResolved(resolution string) bool {
 
 // storedFinding is what Reconcile compares.
 type storedFinding struct {
-	id                                                   int64
+	id, artifactID                                       int64
 	key, vuln, summary, fixed, detail, state, resolution string
 	aliases                                              []string
 	sev                                                  int

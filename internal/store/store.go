@@ -106,6 +106,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.fillMatchKeys(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
