@@ -178,6 +178,23 @@ func TestRefreshRematches(t *testing.T) {
 	if code != 1 || !strings.Contains(stdout, "missing vuln|VGL-TEST-9001|npm|left-pad|1.3.0") {
 		t.Errorf("verify-findings after a change the server did not match: exit %d\n%s", code, stdout)
 	}
+	// A restarted server cannot know what the findings were matched with:
+	// its first refresh (which changes no advisory) re-matches every
+	// package, and the findings agree with the database again.
+	srv2, err := server.New(server.Options{Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: mirror, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := srv2.Refresh(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Reopened != 1 || r.Packages != 2 {
+		t.Errorf("first refresh after a restart: %+v, want every package (2) looked at and the withdrawn finding re-opened", r)
+	}
+	if code, stdout, stderr := vigil(t, "admin", "verify-findings", "--data-dir", data); code != 0 {
+		t.Errorf("after the restart's re-match: verify-findings exit %d\n%s%s", code, stdout, stderr)
+	}
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {
