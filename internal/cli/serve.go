@@ -69,20 +69,23 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger, now func() time
 }
 
 type serveFlags struct {
-	store          storeFlags
-	listen         string
-	vulndbFrom     string
-	tlsCert        string
-	tlsKey         string
-	insecureListen bool
-	dev            bool
-	testClock      bool
-	configFile     string
-	grace          time.Duration
-	maxBody        int64
-	http           server.HTTPLimits
-	logLevel       string
-	refresh        time.Duration
+	store                        storeFlags
+	listen                       string
+	vulndbFrom                   string
+	tlsCert                      string
+	tlsKey                       string
+	insecureListen               bool
+	dev                          bool
+	testClock                    bool
+	configFile                   string
+	grace                        time.Duration
+	maxBody                      int64
+	http                         server.HTTPLimits
+	logLevel                     string
+	refresh                      time.Duration
+	replica                      string
+	jobLease, jobPoll, syncEvery time.Duration
+	jobWorkers                   int
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -137,6 +140,11 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
 	fl.IntVar(&f.http.MaxHeaderBytes, "max-header-bytes", d.MaxHeaderBytes, "largest request header block, in bytes (431 past it)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.DurationVar(&f.refresh, "refresh-interval", 15*time.Minute, "how often the vulnerability database is refreshed and the portfolio re-matched (up to 10% jitter; failures retried with backoff; 0: only at start and on POST /api/v1/admin/refresh)")
+	fl.StringVar(&f.replica, "replica", "", "this server's name in job leases and logs (default: host/pid/random)")
+	fl.DurationVar(&f.jobLease, "job-lease", time.Minute, "how long a background job stays taken without renewal; a killed server's job is taken again by another server after it")
+	fl.DurationVar(&f.jobPoll, "job-poll", time.Second, "how often idle job workers look for jobs other servers queued")
+	fl.IntVar(&f.jobWorkers, "job-workers", 2, "background jobs (refresh, re-match batches) this server runs at once")
+	fl.DurationVar(&f.syncEvery, "sync-interval", 10*time.Second, "how often this server checks whether another server on the same PostgreSQL published a newer vulnerability database")
 	return cmd
 }
 
@@ -211,6 +219,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if f.refresh < 0 {
 		return usagef("--refresh-interval: %s is negative (0 turns the schedule off)", f.refresh)
 	}
+	if f.jobLease < 3*time.Second || f.jobPoll <= 0 || f.syncEvery <= 0 || f.jobWorkers < 1 || f.jobWorkers > 64 {
+		return usagef("--job-lease must be at least 3s, --job-poll and --sync-interval positive, --job-workers 1 to 64")
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 	tlsOn := f.tlsCert != "" || f.tlsKey != ""
 	if tlsOn && (f.tlsCert == "" || f.tlsKey == "") {
@@ -235,6 +246,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	srv, err := server.New(server.Options{
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
+		Replica: f.replica, JobLease: f.jobLease, JobPoll: f.jobPoll, JobWorkers: f.jobWorkers, SyncInterval: f.syncEvery,
 		Limits: server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
 		HTTP:   f.http,
 	})

@@ -3,11 +3,14 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,24 +224,34 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 		return nil, huma.Error422UnprocessableEntity(err.Error())
 	}
 	res := doc.Report
-	// Held from the match to the commit: a database swap waits for it, so
-	// a re-match never misses a push matched with the older database.
-	s.ingestMu.RLock()
-	defer s.ingestMu.RUnlock()
-	vulns, warnings, err := s.match.match(ctx, res.Packages)
-	if err != nil {
-		s.log.Error("match pushed inventory", "project", in.Project, "err", err)
-		return nil, huma.Error503ServiceUnavailable(err.Error())
-	}
 	art := artifactOf(doc, in)
-	ing := store.Ingest{Project: in.Project, Actor: principal(ctx).Actor(), Artifact: art, Packages: res.Packages}
-	ing.Findings, err = newFindings(res, vulns)
-	if err != nil {
-		return nil, huma.Error500InternalServerError("encode findings")
+	var ing store.Ingest
+	var warnings []string
+	var r store.IngestResult
+	for attempt := 1; ; attempt++ {
+		ing, warnings, r, err = s.ingest(ctx, in.Project, art, res)
+		if !errors.Is(err, store.ErrStaleDatabase) || attempt == 3 {
+			break
+		}
+		// Another server published a newer vulnerability database: follow
+		// it and match again (once, whoever of the pushes gets here first).
+		if st, serr := s.store.VulnDBState(ctx); serr == nil && st.Revision <= s.rev.Load() {
+			continue
+		}
+		if _, serr := s.refreshDB(ctx, 0); serr != nil {
+			s.log.Error("follow the vulnerability database for a push", "err", serr)
+			return nil, huma.Error503ServiceUnavailable("the vulnerability database is out of date and could not be refreshed; retry")
+		}
 	}
-	r, err := s.store.Ingest(ctx, ing)
 	if err != nil {
+		var he huma.StatusError
+		if errors.As(err, &he) {
+			return nil, he
+		}
 		s.log.Error("ingest", "project", in.Project, "err", err)
+		if errors.Is(err, store.ErrStaleDatabase) {
+			return nil, huma.Error503ServiceUnavailable("the vulnerability database changed while the push was matched; retry")
+		}
 		return nil, storeErr(err)
 	}
 	if r.Created {
@@ -256,6 +269,29 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 	out.Body.Warnings = append(append([]string{}, res.Warnings...), warnings...)
 	s.log.Info("artifact ingested", "project", in.Project, "artifact_id", r.Artifact.ID, "digest", r.Artifact.Digest, "created", r.Created, "packages", len(res.Packages), "findings", len(ing.Findings))
 	return out, nil
+}
+
+// ingest matches a pushed inventory and stores it, with the vulnerability
+// database revision it was matched with (store.ErrStaleDatabase when a
+// newer one was published meanwhile). The ingest lock is held from the
+// match to the commit: a database swap waits for it, so a re-match never
+// misses a push matched with the older database.
+func (s *Server) ingest(ctx context.Context, project string, art store.Artifact, res *scan.Result) (store.Ingest, []string, store.IngestResult, error) {
+	s.ingestMu.RLock()
+	defer s.ingestMu.RUnlock()
+	rev := s.rev.Load()
+	vulns, warnings, err := s.match.match(ctx, res.Packages)
+	if err != nil {
+		s.log.Error("match pushed inventory", "project", project, "err", err)
+		return store.Ingest{}, nil, store.IngestResult{}, huma.Error503ServiceUnavailable(err.Error())
+	}
+	ing := store.Ingest{Project: project, Actor: principal(ctx).Actor(), Artifact: art, Packages: res.Packages, DBRevision: &rev}
+	ing.Findings, err = newFindings(res, vulns)
+	if err != nil {
+		return ing, nil, store.IngestResult{}, huma.Error500InternalServerError("encode findings")
+	}
+	r, err := s.store.Ingest(ctx, ing)
+	return ing, warnings, r, err
 }
 
 // recordSuppressions turns the suppressions a pushed report carries into
@@ -675,7 +711,12 @@ type RefreshResult struct {
 	Packages  int               `json:"packages" doc:"distinct stored packages the change could affect, each matched once"`
 	Artifacts int               `json:"artifacts" doc:"artifacts holding a package that matches now or had a finding, whose findings of those packages were compared"`
 	store.ReconcileResult
-	Duration string `json:"duration"`
+	// Revision is the vulnerability database revision the findings follow
+	// now; Published is set when this refresh published it.
+	Revision  int64  `json:"revision"`
+	Published bool   `json:"published,omitempty"`
+	Jobs      int    `json:"jobs,omitempty" doc:"jobs the refresh and its re-match ran as"`
+	Duration  string `json:"duration"`
 }
 
 // AdvisoryChanges is what one refresh changed in one ecosystem.
@@ -694,7 +735,17 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
+// refreshDB updates this server's vulnerability database and brings the
+// store's revision along (root: the job tree it runs in, 0 for none):
+//   - when the findings already follow this database's content (its
+//     fingerprint is the published one), it adopts that revision;
+//   - when the update changed the database, or this server's first look
+//     finds the store following other content (a crash between a swap and
+//     its publication, or the first start after an upgrade), it publishes
+//     a new revision with a re-match plan, in one transaction;
+//   - otherwise (nothing changed here, the store follows another
+//     server's newer content) it adopts the store's revision.
+func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, error) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	start := time.Now()
@@ -713,27 +764,87 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 	if err != nil {
 		return out, err
 	}
-	if s.rematchPending.Load() {
-		// The findings may have been matched with another database (a
-		// crash between a swap and its re-match, or a failed re-match):
-		// every package is looked at again.
-		cs.all = true
-	}
-	if cs.empty() {
-		// The database the findings were matched with is the one in use.
-		out.Duration = time.Since(start).Round(time.Millisecond).String()
-		s.log.Info("refresh: no advisory changed", "duration", out.Duration)
-		return out, nil
-	}
-	s.rematchPending.Store(true) // until the re-match completes
-	r, err := s.rematch(ctx, cs)
+	st, err := s.store.VulnDBState(ctx)
 	if err != nil {
 		return out, err
 	}
-	s.rematchPending.Store(false)
-	out.ReconcileResult, out.Artifacts, out.Packages = r.ReconcileResult, r.Artifacts, r.Packages
+	fp := s.match.fingerprint()
+	first := !s.synced.Load()
+	switch {
+	case st.Revision > 0 && fp == st.Fingerprint:
+		s.rev.Store(st.Revision)
+	case first || !cs.empty():
+		if first {
+			cs.all = true
+		}
+		plan := planPayload{All: cs.all, Keys: cs.keys, Ecosystems: cs.ecosystems, IDs: cs.ids}
+		for id := range cs.withdrawn {
+			plan.Withdrawn = append(plan.Withdrawn, id)
+		}
+		slices.Sort(plan.Withdrawn)
+		rev, err := s.store.PublishVulnDB(ctx, fp, s.jobs.owner, func(rev int64) ([]store.JobSpec, error) {
+			plan.Revision = rev
+			b, err := json.Marshal(plan)
+			return []store.JobSpec{{Kind: jobRematchPlan, Payload: b, Root: root}}, err
+		})
+		if err != nil {
+			return out, err
+		}
+		s.rev.Store(rev)
+		out.Published = true
+		s.jobs.nudge()
+	default:
+		s.rev.Store(st.Revision)
+	}
+	s.synced.Store(true)
+	out.Revision = s.rev.Load()
 	out.Duration = time.Since(start).Round(time.Millisecond).String()
-	s.log.Info("refresh", "packages", out.Packages, "artifacts", out.Artifacts, "created", out.Created, "resolved", out.Resolved, "updated", out.Updated, "duration", out.Duration)
+	s.log.Info("vulnerability database refreshed", "revision", out.Revision, "published", out.Published, "changed", len(out.Changes), "duration", out.Duration)
+	return out, nil
+}
+
+// refresh runs a refresh job now and waits until the re-match it caused
+// is committed, on whichever server takes its jobs.
+func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
+	start := time.Now()
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	id, err := s.enqueueRefresh(ctx, "refresh:manual:"+hex.EncodeToString(b), 1)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	tree, err := s.waitTree(ctx, id)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	var out RefreshResult
+	root := tree[0]
+	if root.State != store.JobDone {
+		return out, fmt.Errorf("%s", root.LastError)
+	}
+	if err := json.Unmarshal(root.Result, &out); err != nil {
+		return out, fmt.Errorf("refresh result: %w", err)
+	}
+	for _, j := range tree[1:] {
+		if j.State != store.JobDone {
+			return out, fmt.Errorf("%s job %d failed: %s", j.Kind, j.ID, j.LastError)
+		}
+		if j.Kind != jobRematch {
+			continue
+		}
+		var r rematchResult
+		if err := json.Unmarshal(j.Result, &r); err != nil {
+			return out, fmt.Errorf("rematch result: %w", err)
+		}
+		out.Created += r.Created
+		out.Resolved += r.Resolved
+		out.Reopened += r.Reopened
+		out.Updated += r.Updated
+		out.Packages += r.Packages
+		out.Artifacts += r.Artifacts
+	}
+	out.Jobs = len(tree)
+	out.Duration = time.Since(start).Round(time.Millisecond).String()
 	return out, nil
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,6 +83,22 @@ func (m *matcher) status() (vulndb.Status, bool) {
 		return vulndb.Status{}, false
 	}
 	return m.db.Status(), true
+}
+
+// fingerprint identifies the loaded database's content ("" with none):
+// per ecosystem its data file (named by the content's hash) and record
+// count. Servers that imported the same records from one source agree on
+// it; when they differ the worst is a redundant re-match.
+func (m *matcher) fingerprint() string {
+	st, ok := m.status()
+	if !ok {
+		return ""
+	}
+	h := sha256.New()
+	for _, e := range st.Ecosystems {
+		fmt.Fprintf(h, "%s\x00%s\x00%d\n", e.Name, e.File, e.Records)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // match finds the vulnerabilities of pkgs.

@@ -27,10 +27,13 @@ type feedMirror struct {
 	mu    sync.Mutex
 	hits  map[string]int
 	lines []string // the listing, newest first
+	// records are the published records, also in the archive (as the
+	// OSV bucket's all.zip holds every current record).
+	records map[string]string
 }
 
 func newFeedMirror(t *testing.T) *feedMirror {
-	m := &feedMirror{t: t, dir: t.TempDir(), hits: map[string]int{}}
+	m := &feedMirror{t: t, dir: t.TempDir(), hits: map[string]int{}, records: map[string]string{}}
 	npmMirror(t, m.dir, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
@@ -56,6 +59,8 @@ func (m *feedMirror) publish(id, modified, body string) {
 		m.t.Fatal(err)
 	}
 	m.lines = append([]string{modified + "," + id + "\n"}, m.lines...)
+	m.records[id] = body
+	npmMirror(m.t, m.dir, m.records)
 	m.writeListing()
 }
 

@@ -54,6 +54,21 @@ type Options struct {
 	// in the background (with up to 10% jitter; 0: only on demand). A failed
 	// refresh keeps the database in use and is retried with backoff.
 	RefreshInterval time.Duration
+	// Replica names this server in job leases (default host/pid/random).
+	Replica string
+	// JobLease is how long a job stays taken without a renewal (default
+	// 1 min; renewed every third of it): a killed server's job is taken
+	// again by another once it runs out. JobPoll is how often idle workers
+	// look for jobs other servers queued (default 1 s); JobWorkers is how
+	// many jobs this server runs at once (default 2).
+	JobLease   time.Duration
+	JobPoll    time.Duration
+	JobWorkers int
+	// SyncInterval is how often this server checks whether another
+	// published a newer vulnerability database revision (default 10 s).
+	SyncInterval time.Duration
+	// JobHook, in tests, runs when a job starts (its error fails the job).
+	JobHook func(ctx context.Context, kind string) error
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -117,12 +132,13 @@ type Server struct {
 	failures  *auth.FailureLimiter
 	ingestSem chan struct{}
 	reads     *readCache
-	// rematchPending is set from a database change until the re-match it
-	// needs has completed (a failed re-match is redone by the next refresh).
-	// It starts set: a crash between a database swap and its re-match must
-	// not leave findings matched against an older database.
-	rematchPending atomic.Bool
-	refreshMu      sync.Mutex // one refresh and re-match at a time
+	jobs      *jobRunner
+	// rev is the vulnerability database revision this server's database
+	// is at (pushes are stored with it); synced is set once a refresh
+	// compared this server's database with the store's revision.
+	rev       atomic.Int64
+	synced    atomic.Bool
+	refreshMu sync.Mutex // one refresh at a time
 	// ingestMu is read-held by a push from its match to its commit and
 	// held by a database swap.
 	ingestMu sync.RWMutex
@@ -164,10 +180,22 @@ func New(opts Options) (*Server, error) {
 		ingestSem: make(chan struct{}, 8),
 		reads:     newReadCache(opts.Store, opts.ReadCache, log),
 	}
-	s.rematchPending.Store(true)
+	if opts.SyncInterval <= 0 {
+		opts.SyncInterval = defaultSyncInterval
+	}
+	s.opts.SyncInterval = opts.SyncInterval
+	s.jobs = newJobRunner(opts)
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
 	if err := s.match.open(); err != nil {
 		return nil, err
+	}
+	// A database on disk that the findings follow already serves pushes
+	// at once, even before (or without) a successful refresh.
+	if st, err := opts.Store.VulnDBState(context.Background()); err != nil {
+		return nil, err
+	} else if fp := s.match.fingerprint(); fp != "" && st.Revision > 0 && fp == st.Fingerprint {
+		s.rev.Store(st.Revision)
+		s.synced.Store(true)
 	}
 	cfg := huma.DefaultConfig("Vigil", opts.Version)
 	cfg.OpenAPIPath = "/api/openapi"
@@ -225,9 +253,19 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 		var wg sync.WaitGroup
 		wg.Go(func() { s.sweep(bg) })
 		if s.opts.RefreshInterval > 0 {
-			wg.Go(func() { s.refreshLoop(bg, s.opts.RefreshInterval) })
+			wg.Go(func() { s.scheduleLoop(bg, s.opts.RefreshInterval) })
+		}
+		wg.Go(func() { s.syncLoop(bg, s.opts.SyncInterval) })
+		s.jobs.runMu.Lock()
+		s.jobs.running = true
+		s.jobs.runMu.Unlock()
+		for range s.jobs.workers {
+			wg.Go(func() { s.work(bg) })
 		}
 		wg.Wait()
+		s.jobs.runMu.Lock()
+		s.jobs.running = false
+		s.jobs.runMu.Unlock()
 	}()
 	errc := make(chan error, 1)
 	go func() {

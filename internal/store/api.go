@@ -47,6 +47,10 @@ type Ingest struct {
 	// holds them.
 	Packages []inventory.Package
 	Findings []NewFinding
+	// DBRevision, when set, is the vulnerability database revision the
+	// findings were matched with: the ingest fails with ErrStaleDatabase
+	// when a newer one was published (the caller matches it again).
+	DBRevision *int64
 }
 
 // IngestResult tells what an ingest did.
@@ -241,6 +245,20 @@ type API interface {
 
 	// Events lists the change log after sequence number after.
 	Events(ctx context.Context, s Scope, after int64, limit int) ([]Event, error)
+
+	// Jobs (jobs.go): leased background work, run once across processes.
+	EnqueueJob(ctx context.Context, j JobSpec) (int64, bool, error)
+	ClaimJob(ctx context.Context, owner string, kinds []string, lease time.Duration) (*Job, error)
+	ExtendJob(ctx context.Context, id int64, owner string, lease time.Duration) error
+	CompleteJob(ctx context.Context, id int64, owner string, result []byte, next []JobSpec) error
+	FailJob(ctx context.Context, id int64, owner, msg string, retryAt time.Time) error
+	GetJob(ctx context.Context, id int64) (Job, error)
+	JobTree(ctx context.Context, root int64) ([]Job, error)
+	JobCounts(ctx context.Context) (map[string]map[string]int, error)
+	// VulnDBState and PublishVulnDB track the vulnerability database
+	// revision the findings follow.
+	VulnDBState(ctx context.Context) (VulnDBState, error)
+	PublishVulnDB(ctx context.Context, fingerprint, by string, next func(rev int64) ([]JobSpec, error)) (int64, error)
 
 	CreateToken(ctx context.Context, t Token) (Token, error)
 	TokenByHash(ctx context.Context, hash []byte) (Token, error) // ErrNotFound

@@ -187,6 +187,9 @@ func (s *Store) uncheckedForeignKeys(ctx context.Context) (restore func()) {
 func (t *tx) ingest(ctx context.Context, in Ingest, pkgs []*pkgEntry) (IngestResult, error) {
 	a := in.Artifact
 	var res IngestResult
+	if err := t.checkRevision(ctx, in.DBRevision); err != nil {
+		return res, err
+	}
 	now := t.s.now().UnixMilli()
 	projectID, err := t.ensureProject(ctx, in.Project)
 	if err != nil {

@@ -32,6 +32,8 @@ type RematchScope struct {
 	VulnerabilityIDs []string
 	// All selects every package.
 	All bool
+	// PackageIDs are packages by id (a batch of a planned re-match).
+	PackageIDs []int64
 }
 
 // RematchPackage is a stored package as matching sees it (no locations).
@@ -64,6 +66,15 @@ func (s *Store) RematchPackages(ctx context.Context, sc RematchScope) ([]Rematch
 	if sc.All {
 		if err := add(s.query(ctx, cols)); err != nil {
 			return nil, fmt.Errorf("rematch packages: %w", err)
+		}
+		return sortRematch(byID), nil
+	}
+	if len(sc.PackageIDs) > 0 {
+		// A planned batch: exactly these (the plan closed them already).
+		if err := chunked(sc.PackageIDs, func(part []any) error {
+			return add(s.query(ctx, cols+" WHERE p.id IN ("+placeholders(len(part))+")", part...))
+		}); err != nil {
+			return nil, fmt.Errorf("rematch packages by id: %w", err)
 		}
 		return sortRematch(byID), nil
 	}

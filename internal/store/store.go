@@ -52,6 +52,8 @@ type Store struct {
 	wmu sync.Mutex
 	now func() time.Time
 	log *slog.Logger
+	// jobClock replaces the wall clock of job timing in tests.
+	jobClock func() time.Time
 
 	schemaVersion int64
 
@@ -286,6 +288,10 @@ type tx struct {
 	// unprepared are queries run without a cached statement, to prepare
 	// after the transaction.
 	unprepared []string
+	// rev is the published vulnerability database revision, once read
+	// (checkRevision).
+	rev     int64
+	revRead bool
 }
 
 // maxPackageCache bounds the package cache (identity -> id): at some
