@@ -825,16 +825,47 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 	if err := json.Unmarshal(root.Result, &out); err != nil {
 		return out, fmt.Errorf("refresh result: %w", err)
 	}
-	for _, j := range tree[1:] {
+	if err := addRematches(&out, tree[1:]); err != nil {
+		return out, err
+	}
+	out.Jobs = len(tree)
+	// A refresh that found the change already taken by another (a
+	// scheduled one, or another server's) still answers only once that
+	// re-match is committed too.
+	if !out.Published {
+		roots, err := s.store.PendingRoots(ctx, []string{jobRematchPlan, jobRematch})
+		if err != nil {
+			return out, err
+		}
+		for _, r := range roots {
+			other, err := s.waitTree(ctx, r)
+			if err != nil {
+				return out, err
+			}
+			if err := addRematches(&out, other); err != nil {
+				return out, err
+			}
+		}
+	}
+	out.Duration = time.Since(start).Round(time.Millisecond).String()
+	return out, nil
+}
+
+// addRematches adds the counts of a job tree's finished re-match batches.
+func addRematches(out *RefreshResult, jobs []store.Job) error {
+	for _, j := range jobs {
+		if j.Kind == jobRefresh {
+			continue
+		}
 		if j.State != store.JobDone {
-			return out, fmt.Errorf("%s job %d failed: %s", j.Kind, j.ID, j.LastError)
+			return fmt.Errorf("%s job %d failed: %s", j.Kind, j.ID, j.LastError)
 		}
 		if j.Kind != jobRematch {
 			continue
 		}
 		var r rematchResult
 		if err := json.Unmarshal(j.Result, &r); err != nil {
-			return out, fmt.Errorf("rematch result: %w", err)
+			return fmt.Errorf("rematch result: %w", err)
 		}
 		out.Created += r.Created
 		out.Resolved += r.Resolved
@@ -843,9 +874,7 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 		out.Packages += r.Packages
 		out.Artifacts += r.Artifacts
 	}
-	out.Jobs = len(tree)
-	out.Duration = time.Since(start).Round(time.Millisecond).String()
-	return out, nil
+	return nil
 }
 
 func (s *Server) registerAdmin() {

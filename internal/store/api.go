@@ -255,6 +255,7 @@ type API interface {
 	GetJob(ctx context.Context, id int64) (Job, error)
 	JobTree(ctx context.Context, root int64) ([]Job, error)
 	JobCounts(ctx context.Context) (map[string]map[string]int, error)
+	PendingRoots(ctx context.Context, kinds []string) ([]int64, error)
 	// VulnDBState and PublishVulnDB track the vulnerability database
 	// revision the findings follow.
 	VulnDBState(ctx context.Context) (VulnDBState, error)

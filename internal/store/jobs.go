@@ -287,6 +287,19 @@ func (s *Store) JobTree(ctx context.Context, root int64) ([]Job, error) {
 	return collect(rows, scanJob)
 }
 
+// PendingRoots lists the roots of the job trees that have a queued or
+// running job of the kinds.
+func (s *Store) PendingRoots(ctx context.Context, kinds []string) ([]int64, error) {
+	rows, err := s.query(ctx, "SELECT DISTINCT COALESCE(root_id, id) FROM jobs WHERE state IN ('queued', 'running') AND kind IN ("+placeholders(len(kinds))+") ORDER BY 1", anys(kinds)...)
+	if err != nil {
+		return nil, fmt.Errorf("pending jobs: %w", err)
+	}
+	return collect(rows, func(r scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+}
+
 // JobCounts counts jobs by kind and state (for metrics and tests).
 func (s *Store) JobCounts(ctx context.Context) (map[string]map[string]int, error) {
 	rows, err := s.query(ctx, "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")
