@@ -10,6 +10,15 @@
 //	vigil db update --from ../shared/vulndb/osv --db-dir /tmp/vigil-data/vulndb
 //	go run ./bench/cmd/portfolio -db /tmp/vigil-data/vigil.db -vulndb /tmp/vigil-data/vulndb -artifacts 10000 -projects 50
 //	go run ./bench/cmd/portfolio -db postgres://127.0.0.1:5432/test?sslmode=disable ...
+//
+// -dist real (real.go) draws the packages from the real package
+// distribution of the OSV data under -osv instead (issue 12's re-match
+// benchmarks, bench/serve-rematch.sh):
+//
+//	go run ./bench/cmd/portfolio -dist real -osv ../shared/vulndb/osv -db ... -vulndb ... -artifacts 100000 -projects 200
+//
+// Generation is sequential (deterministic for a seed); matching runs on
+// every core and the ingests are concurrent (they share group commits).
 package main
 
 import (
@@ -19,6 +28,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,54 +54,160 @@ func main() {
 	db := flag.String("db", "", "SQLite file or postgres:// URL")
 	artifacts := flag.Int("artifacts", 10_000, "artifacts in all")
 	projects := flag.Int("projects", 50, "projects")
-	pool := flag.Int("pool", 20_000, "distinct packages in the portfolio")
+	pool := flag.Int("pool", 20_000, "distinct packages in the portfolio (-dist synthetic)")
 	vdbDir := flag.String("vulndb", "", "vulnerability database directory (the server's: DATA-DIR/vulndb)")
+	dist := flag.String("dist", "synthetic", "package distribution: synthetic (pkg-NNNNN names) or real (from the OSV data under -osv)")
+	osvDir := flag.String("osv", "../shared/vulndb/osv", "OSV folders to draw the real distribution from (-dist real)")
+	hot := flag.String("hot", "npm/lodash", "package in 20% of the artifacts (-dist real)")
+	seed := flag.Uint64("seed", 1, "random seed (-dist real)")
+	matchers := flag.Int("matchers", runtime.GOMAXPROCS(0), "concurrent matchers")
+	ingesters := flag.Int("ingesters", 8, "concurrent ingests")
+	summary := flag.String("summary", "", "write a JSON summary of the portfolio to this file")
 	flag.Parse()
 	if *db == "" || *vdbDir == "" {
 		fmt.Fprintln(os.Stderr, "portfolio: -db and -vulndb are required")
 		os.Exit(2)
 	}
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "portfolio:", err)
+		os.Exit(1)
+	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{URL: *db})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "portfolio:", err)
-		os.Exit(1)
+		fail(err)
 	}
 	defer st.Close()
 	vdb, err := vulndb.Open(*vdbDir)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "portfolio:", err)
-		os.Exit(1)
+		fail(err)
 	}
 	defer vdb.Close()
-	rng := rand.New(rand.NewPCG(1, 2))
-	start := time.Now()
-	type job struct {
-		i  int
-		in store.Ingest
+	var next func(i int) store.Ingest
+	var real *realGen
+	switch *dist {
+	case "synthetic":
+		next = syntheticGen(*projects, *pool)
+	case "real":
+		real, err = newRealGen(*osvDir, *projects, *hot, *seed)
+		if err != nil {
+			fail(err)
+		}
+		real.describe(os.Stderr)
+		next = real.next
+	default:
+		fail(fmt.Errorf("-dist %q: want synthetic or real", *dist))
 	}
-	jobs := make(chan job, 16)
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	for range 8 { // concurrent ingests share commits, as pushes to a server do
-		wg.Go(func() {
-			for j := range jobs {
-				if _, err := st.Ingest(ctx, j.in); err != nil {
-					fmt.Fprintln(os.Stderr, "portfolio:", err)
-					os.Exit(1)
+	start := time.Now()
+	toMatch := make(chan store.Ingest, 4**matchers)
+	toStore := make(chan store.Ingest, 2**ingesters)
+	var matched sync.WaitGroup
+	var findings, packages atomic.Int64
+	for range *matchers {
+		matched.Go(func() {
+			for in := range toMatch {
+				vulns, _, err := scan.Match(ctx, vdb, in.Packages)
+				if err != nil {
+					fail(err)
 				}
-				if n := done.Add(1); n%1000 == 0 {
-					fmt.Fprintf(os.Stderr, "portfolio: %d artifacts (%s)\n", n, time.Since(start).Round(time.Second))
+				if in.Findings, err = newFindings(in.Packages, vulns); err != nil {
+					fail(err)
+				}
+				findings.Add(int64(len(in.Findings)))
+				packages.Add(int64(len(in.Packages)))
+				toStore <- in
+			}
+		})
+	}
+	var stored sync.WaitGroup
+	var done atomic.Int64
+	for range *ingesters { // concurrent ingests share commits, as pushes to a server do
+		stored.Go(func() {
+			for in := range toStore {
+				if _, err := st.Ingest(ctx, in); err != nil {
+					fail(err)
+				}
+				if n := done.Add(1); n%5000 == 0 {
+					el := time.Since(start)
+					fmt.Fprintf(os.Stderr, "portfolio: %d artifacts (%s, %.0f/s)\n", n, el.Round(time.Second), float64(n)/el.Seconds())
 				}
 			}
 		})
 	}
 	var deploys []store.Deploy
 	for i := range *artifacts {
-		proj := fmt.Sprintf("team-%02d", i%*projects)
+		in := next(i)
+		toMatch <- in
+		// The newest artifact of each project runs in staging; every
+		// second one also in prod.
+		if i >= *artifacts-*projects*2 {
+			for _, envName := range []string{"staging", "prod"}[:1+i%2] {
+				deploys = append(deploys, store.Deploy{Project: in.Project, Digest: in.Artifact.Digest, Environment: envName, Actor: "bench"})
+			}
+		}
+	}
+	close(toMatch)
+	matched.Wait()
+	close(toStore)
+	stored.Wait()
+	loaded := time.Since(start)
+	for _, d := range deploys {
+		if _, err := st.Deploy(ctx, d); err != nil {
+			fail(err)
+		}
+	}
+	n := done.Load()
+	fmt.Fprintf(os.Stderr, "portfolio: %d artifacts (%.0f packages, %.1f findings each), %d deployments in %s (%.0f artifacts/s)\n",
+		n, float64(packages.Load())/float64(n), float64(findings.Load())/float64(n), len(deploys), time.Since(start).Round(time.Second), float64(n)/loaded.Seconds())
+	if real != nil {
+		fmt.Fprintf(os.Stderr, "portfolio: hot package %s in %d artifacts (%.1f%%)\n", *hot, real.hotArts, 100*float64(real.hotArts)/float64(n))
+	}
+	if *summary != "" {
+		s := map[string]any{"artifacts": n, "projects": *projects, "dist": *dist, "findings": findings.Load(), "packages": packages.Load(),
+			"deployments": len(deploys), "load_seconds": loaded.Seconds()}
+		if real != nil {
+			s["hot"], s["hot_artifacts"] = *hot, real.hotArts
+		}
+		b, _ := json.MarshalIndent(s, "", "  ")
+		if err := os.WriteFile(*summary, append(b, '\n'), 0o644); err != nil {
+			fail(err)
+		}
+	}
+}
+
+// newFindings is the server's (internal/server/api.go) for a package
+// inventory: one finding per match, on the package it names.
+func newFindings(pkgs []inventory.Package, vulns []scan.Vulnerability) ([]store.NewFinding, error) {
+	byKey := map[string]int{}
+	for i := range pkgs {
+		p := &pkgs[i]
+		byKey[p.Ecosystem+"\x00"+p.Name+"\x00"+p.Version+"\x00"+p.PURL] = i
+	}
+	out := make([]store.NewFinding, 0, len(vulns))
+	for _, v := range vulns {
+		detail, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		nf := store.NewFinding{Kind: store.KindVulnerability, Key: engine.VulnKey(v), VulnerabilityID: v.ID, Aliases: v.Aliases, Severity: v.Severity, Summary: v.Summary, FixedVersion: v.FixedVersion, Detail: detail}
+		if i, ok := byKey[v.Package.Ecosystem+"\x00"+v.Package.Name+"\x00"+v.Package.Version+"\x00"+v.Package.PURL]; ok {
+			nf.Package = &pkgs[i]
+		}
+		out = append(out, nf)
+	}
+	return out, nil
+}
+
+// syntheticGen is the original portfolio: a base image of the same 100
+// Debian packages everywhere, 400 of -pool npm names, 12 real vulnerable
+// npm releases.
+func syntheticGen(projects, pool int) func(i int) store.Ingest {
+	rng := rand.New(rand.NewPCG(1, 2))
+	return func(i int) store.Ingest {
+		proj := fmt.Sprintf("team-%02d", i%projects)
 		in := store.Ingest{Project: proj, Actor: "bench", Artifact: store.Artifact{
 			Kind: "image", Format: "cyclonedx-json", Digest: fmt.Sprintf("sha256:%064x", i+1),
-			Name: fmt.Sprintf("registry.example.com/%s/app", proj), Version: fmt.Sprintf("1.%d", i / *projects),
+			Name: fmt.Sprintf("registry.example.com/%s/app", proj), Version: fmt.Sprintf("1.%d", i/projects),
 		}}
 		seen := map[int]bool{}
 		for len(in.Packages) < 500 {
@@ -99,7 +215,7 @@ func main() {
 			if len(in.Packages) < 100 {
 				n = len(in.Packages) // the base image: the same 100 everywhere
 			} else {
-				n = 100 + rng.IntN(*pool-100)
+				n = 100 + rng.IntN(pool-100)
 			}
 			if seen[n] {
 				continue
@@ -119,38 +235,6 @@ func main() {
 			in.Packages[100+j] = inventory.Package{Name: name, Version: ver, Ecosystem: "npm", PURL: "pkg:npm/" + name + "@" + ver,
 				Locations: []inventory.Location{{Path: "app/package-lock.json"}}}
 		}
-		vulns, _, err := scan.Match(ctx, vdb, in.Packages)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "portfolio:", err)
-			os.Exit(1)
-		}
-		for _, v := range vulns {
-			detail, _ := json.Marshal(v)
-			nf := store.NewFinding{Kind: store.KindVulnerability, Key: engine.VulnKey(v), VulnerabilityID: v.ID, Aliases: v.Aliases,
-				Severity: v.Severity, Summary: v.Summary, FixedVersion: v.FixedVersion, Detail: detail}
-			for k := range in.Packages {
-				if p := &in.Packages[k]; p.PURL == v.Package.PURL {
-					nf.Package = p
-				}
-			}
-			in.Findings = append(in.Findings, nf)
-		}
-		jobs <- job{i, in}
-		// The newest artifact of each project runs in staging; every
-		// second one also in prod.
-		if i >= *artifacts-*projects*2 {
-			for _, envName := range []string{"staging", "prod"}[:1+i%2] {
-				deploys = append(deploys, store.Deploy{Project: proj, Digest: in.Artifact.Digest, Environment: envName, Actor: "bench"})
-			}
-		}
+		return in
 	}
-	close(jobs)
-	wg.Wait()
-	for _, d := range deploys {
-		if _, err := st.Deploy(ctx, d); err != nil {
-			fmt.Fprintln(os.Stderr, "portfolio:", err)
-			os.Exit(1)
-		}
-	}
-	fmt.Fprintf(os.Stderr, "portfolio: %d artifacts, %d deployments in %s\n", done.Load(), len(deploys), time.Since(start).Round(time.Second))
 }
