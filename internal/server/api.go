@@ -807,6 +807,13 @@ func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, erro
 // is committed, on whichever server takes its jobs.
 func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 	start := time.Now()
+	if !s.match.ready() {
+		// This server has no database yet (its start-up refresh): load its
+		// own copy first, whichever server runs the job.
+		if r, err := s.refreshDB(ctx, 0); err != nil {
+			return r, err
+		}
+	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	id, err := s.enqueueRefresh(ctx, "refresh:manual:"+hex.EncodeToString(b), 1)
