@@ -275,7 +275,8 @@ type file struct {
 }
 
 // rootFS lists the image's files: the binary, a minimal /etc, the CA bundle
-// when given, a home for the nonroot user and a world-writable /tmp.
+// when given, a home and a data directory for the nonroot user and a
+// world-writable /tmp.
 func rootFS(exe, ca []byte) []file {
 	id := nonRootID
 	files := []file{
@@ -287,6 +288,11 @@ func rootFS(exe, ca []byte) []file {
 		{name: "home/", mode: 0o755},
 		{name: "home/nonroot/", mode: 0o700, uid: id, gid: id},
 		{name: "tmp/", mode: 0o1777},
+		// The data directory the chart mounts; owned by nonroot so that a
+		// fresh named volume (docker run -v) inherits a writable owner.
+		{name: "var/", mode: 0o755},
+		{name: "var/lib/", mode: 0o755},
+		{name: "var/lib/vigil/", mode: 0o700, uid: id, gid: id},
 		{name: strings.TrimPrefix(binaryPath, "/"), mode: 0o755, data: exe},
 	}
 	if ca != nil {

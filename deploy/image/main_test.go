@@ -69,6 +69,7 @@ func TestAssemble(t *testing.T) {
 		"etc/": "d 755 0:0", "etc/group": "f 644 0:0", "etc/nsswitch.conf": "f 644 0:0", "etc/passwd": "f 644 0:0",
 		"etc/ssl/": "d 755 0:0", "etc/ssl/certs/": "d 755 0:0", "etc/ssl/certs/ca-certificates.crt": "f 644 0:0",
 		"home/": "d 755 0:0", "home/nonroot/": "d 700 65532:65532", "tmp/": "d 1777 0:0", "vigil": "f 755 0:0",
+		"var/": "d 755 0:0", "var/lib/": "d 755 0:0", "var/lib/vigil/": "d 700 65532:65532",
 	}
 	if diff := cmp.Diff(want, got.modes); diff != "" {
 		t.Errorf("layer entries (-want +got):\n%s", diff)
