@@ -201,8 +201,7 @@ func Build(ctx context.Context, o Options) (*Image, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	res := &Image{RefName: o.Version}
-	var adds []mutate.IndexAddendum
+	var imgs []v1.Image
 	for _, p := range o.Platforms {
 		plat, err := v1.ParsePlatform(strings.TrimSpace(p))
 		if err != nil {
@@ -226,15 +225,30 @@ func Build(ctx context.Context, o Options) (*Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("assemble %s: %w", plat, err)
 		}
-		res.Images = append(res.Images, img)
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
+		imgs = append(imgs, img)
 	}
-	if len(res.Images) == 1 {
-		res.Digest, err = res.Images[0].Digest()
-	} else {
-		res.Index = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-		res.Digest, err = res.Index.Digest()
+	return newImage(imgs, o.Version)
+}
+
+// newImage wraps per-platform images: one is pinned by its manifest
+// digest, several get an OCI index (platforms from their configs).
+func newImage(imgs []v1.Image, refName string) (*Image, error) {
+	res := &Image{Images: imgs, RefName: refName}
+	var err error
+	if len(imgs) == 1 {
+		res.Digest, err = imgs[0].Digest()
+		return res, err
 	}
+	var adds []mutate.IndexAddendum
+	for _, img := range imgs {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: cf.Platform()}})
+	}
+	res.Index = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
+	res.Digest, err = res.Index.Digest()
 	return res, err
 }
 
