@@ -201,8 +201,7 @@ func Build(ctx context.Context, o Options) (*Image, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	res := &Image{RefName: o.Version}
-	var adds []mutate.IndexAddendum
+	var imgs []v1.Image
 	for _, p := range o.Platforms {
 		plat, err := v1.ParsePlatform(strings.TrimSpace(p))
 		if err != nil {
@@ -226,15 +225,30 @@ func Build(ctx context.Context, o Options) (*Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("assemble %s: %w", plat, err)
 		}
-		res.Images = append(res.Images, img)
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
+		imgs = append(imgs, img)
 	}
-	if len(res.Images) == 1 {
-		res.Digest, err = res.Images[0].Digest()
-	} else {
-		res.Index = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-		res.Digest, err = res.Index.Digest()
+	return newImage(imgs, o.Version)
+}
+
+// newImage wraps per-platform images: one is pinned by its manifest
+// digest, several get an OCI index (platforms from their configs).
+func newImage(imgs []v1.Image, refName string) (*Image, error) {
+	res := &Image{Images: imgs, RefName: refName}
+	var err error
+	if len(imgs) == 1 {
+		res.Digest, err = imgs[0].Digest()
+		return res, err
 	}
+	var adds []mutate.IndexAddendum
+	for _, img := range imgs {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: cf.Platform()}})
+	}
+	res.Index = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
+	res.Digest, err = res.Index.Digest()
 	return res, err
 }
 
@@ -275,7 +289,8 @@ type file struct {
 }
 
 // rootFS lists the image's files: the binary, a minimal /etc, the CA bundle
-// when given, a home for the nonroot user and a world-writable /tmp.
+// when given, a home and a data directory for the nonroot user and a
+// world-writable /tmp.
 func rootFS(exe, ca []byte) []file {
 	id := nonRootID
 	files := []file{
@@ -287,6 +302,11 @@ func rootFS(exe, ca []byte) []file {
 		{name: "home/", mode: 0o755},
 		{name: "home/nonroot/", mode: 0o700, uid: id, gid: id},
 		{name: "tmp/", mode: 0o1777},
+		// The data directory the chart mounts; owned by nonroot so that a
+		// fresh named volume (docker run -v) inherits a writable owner.
+		{name: "var/", mode: 0o755},
+		{name: "var/lib/", mode: 0o755},
+		{name: "var/lib/vigil/", mode: 0o700, uid: id, gid: id},
 		{name: strings.TrimPrefix(binaryPath, "/"), mode: 0o755, data: exe},
 	}
 	if ca != nil {

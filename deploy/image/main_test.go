@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/vigil-sec/vigil/internal/cli"
@@ -69,6 +70,7 @@ func TestAssemble(t *testing.T) {
 		"etc/": "d 755 0:0", "etc/group": "f 644 0:0", "etc/nsswitch.conf": "f 644 0:0", "etc/passwd": "f 644 0:0",
 		"etc/ssl/": "d 755 0:0", "etc/ssl/certs/": "d 755 0:0", "etc/ssl/certs/ca-certificates.crt": "f 644 0:0",
 		"home/": "d 755 0:0", "home/nonroot/": "d 700 65532:65532", "tmp/": "d 1777 0:0", "vigil": "f 755 0:0",
+		"var/": "d 755 0:0", "var/lib/": "d 755 0:0", "var/lib/vigil/": "d 700 65532:65532",
 	}
 	if diff := cmp.Diff(want, got.modes); diff != "" {
 		t.Errorf("layer entries (-want +got):\n%s", diff)
@@ -95,6 +97,64 @@ func TestAssemble(t *testing.T) {
 	}
 	if !bytes.Equal(w1.Bytes(), w2.Bytes()) {
 		t.Error("two archives of one image differ")
+	}
+}
+
+// TestIndex: several platforms give an OCI index, written as a layout that
+// go-containerregistry reads back with one manifest per platform.
+func TestIndex(t *testing.T) {
+	o := Options{Version: "v1.2.3", Epoch: testEpoch}
+	var imgs []v1.Image
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := assemble([]byte("\x7fELF "+arch), nil, v1.Platform{OS: "linux", Architecture: arch}, o, "go1.26.8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	img, err := newImage(imgs, "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "oci")
+	if err := img.WriteLayout(dir); err != nil {
+		t.Fatal(err)
+	}
+	top, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Manifests) != 1 || im.Manifests[0].Digest != img.Digest || im.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != "v1.2.3" {
+		t.Fatalf("index.json = %+v, want the index %s tagged v1.2.3", im.Manifests, img.Digest)
+	}
+	inner, err := top.ImageIndex(img.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := inner.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plats []string
+	for _, d := range m.Manifests {
+		plats = append(plats, d.Platform.String())
+		sub, err := inner.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sub.Layers(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]string{"linux/amd64", "linux/arm64"}, plats); diff != "" {
+		t.Errorf("platforms (-want +got):\n%s", diff)
+	}
+	if err := img.WriteLayout(dir); err == nil {
+		t.Error("WriteLayout over a non-empty directory succeeded")
 	}
 }
 
