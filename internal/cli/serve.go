@@ -27,12 +27,18 @@ type storeFlags struct {
 }
 
 func (f *storeFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&f.dataDir, "data-dir", "", "directory of the embedded SQLite database and the server's vulnerability database (default: $XDG_DATA_HOME/vigil)")
-	fl.StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://...); default: embedded SQLite in --data-dir")
+	fl.StringVar(&f.dataDir, "data-dir", "", "directory of the embedded SQLite database and the server's vulnerability database (or VIGIL_DATA_DIR; default: $XDG_DATA_HOME/vigil)")
+	fl.StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://...; or VIGIL_DATABASE_URL); default: embedded SQLite in --data-dir")
 }
 
 func (f *storeFlags) resolve() (dataDir, url string, err error) {
+	// The admin commands (token, admin) read the same environment as
+	// serve, so a deployment's VIGIL_DATABASE_URL reaches them too; serve
+	// has already applied it (applyFlagSources).
 	dataDir = f.dataDir
+	if dataDir == "" {
+		dataDir = os.Getenv("VIGIL_DATA_DIR")
+	}
 	if dataDir == "" {
 		base := os.Getenv("XDG_DATA_HOME")
 		if base == "" {
@@ -48,6 +54,12 @@ func (f *storeFlags) resolve() (dataDir, url string, err error) {
 		return "", "", fmt.Errorf("create data dir: %w", err)
 	}
 	url = f.database
+	if url == "" {
+		url = os.Getenv("VIGIL_DATABASE_URL")
+	}
+	if url == "" {
+		url = os.Getenv("VIGIL_DATABASE")
+	}
 	if url == "" {
 		url = filepath.Join(dataDir, "vigil.db")
 	} else if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
