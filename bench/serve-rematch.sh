@@ -26,6 +26,8 @@
 # Environment: ARTIFACTS (100000), PROJECTS (200), RUNS (3), RUNS_C (runs of
 # phase c, default RUNS), RATE (20),
 # CONNS (8), PG_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
+# PORTFOLIO_DIR (SQLite: load the portfolio once into this directory and
+# copy it from there in later runs; with LOAD_ONLY=1 only load it),
 # PROFILE=1 (run bench/cmd/profserve, the same server with pprof, and keep
 # a CPU profile of each phase's first run: PROF_SECONDS, 60), OUT (results
 # directory, default bench/results/rematch-<backend>-<date>; not committed
@@ -71,33 +73,55 @@ run() {
   local out=${OUT:-$root/bench/results/rematch-$backend-$(date -u +%Y%m%dT%H%M)}
   mkdir -p "$out"
   local data=$work/data mirror=$work/mirror db=() dburl
-  mkdir -p "$data" "$mirror"
-  # The mirror: only the ecosystems the portfolio uses (a copy: the
-  # benchmark edits it).
-  for e in "${ecosystems[@]}"; do mkdir -p "$mirror/$e"; cp "$shared/$e/all.zip" "$mirror/$e/"; done
-  printf '%s\n' "${ecosystems[@]}" >"$mirror/ecosystems.txt"
-  dburl=$data/vigil.db
-  if [ "$backend" = postgres ]; then
-    schema=vigil_rematch_$$
-    psql "$PG_URL" -qc "CREATE SCHEMA $schema" >/dev/null
-    dburl="$PG_URL&search_path=$schema"
-    db=(--database "$dburl")
+  if [ "$backend" = sqlite ] && [ -n "${PORTFOLIO_DIR:-}" ] && [ -f "$PORTFOLIO_DIR/portfolio.json" ]; then
+    # A portfolio loaded before (PORTFOLIO_DIR, SQLite): a copy of it, so
+    # this run's edits leave it as it was.
+    log "copying the portfolio of $PORTFOLIO_DIR"
+    cp -a "$PORTFOLIO_DIR/data" "$PORTFOLIO_DIR/mirror" "$work/"
+    cp "$PORTFOLIO_DIR/portfolio.json" "$PORTFOLIO_DIR/load.txt" "$out/"
+    {
+      echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {print int($2/1024)" MiB"}' /proc/meminfo), $(go version | cut -d' ' -f3), commit $(cd "$root" && git rev-parse --short HEAD), backend $backend"
+      echo "portfolio: $(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print(d.get("artifacts"), "artifacts,", d.get("projects"), "projects")' "$out/portfolio.json") (loaded before, $PORTFOLIO_DIR); readers $RATE/s on $CONNS connections"
+    } | tee "$out/machine.txt"
+    dburl=$data/vigil.db
+    export VIGIL_TOKEN
+    VIGIL_TOKEN=$("$VIGIL" token create --data-dir "$data" --role admin)
+  else
+    mkdir -p "$data" "$mirror"
+    # The mirror: only the ecosystems the portfolio uses (a copy: the
+    # benchmark edits it).
+    for e in "${ecosystems[@]}"; do mkdir -p "$mirror/$e"; cp "$shared/$e/all.zip" "$mirror/$e/"; done
+    printf '%s\n' "${ecosystems[@]}" >"$mirror/ecosystems.txt"
+    dburl=$data/vigil.db
+    if [ "$backend" = postgres ]; then
+      schema=vigil_rematch_$$
+      psql "$PG_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+      dburl="$PG_URL&search_path=$schema"
+      db=(--database "$dburl")
+    fi
+    {
+      echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {print int($2/1024)" MiB"}' /proc/meminfo), $(go version | cut -d' ' -f3), commit $(cd "$root" && git rev-parse --short HEAD), backend $backend"
+      echo "portfolio: $ARTIFACTS artifacts, $PROJECTS projects; readers $RATE/s on $CONNS connections"
+    } | tee "$out/machine.txt"
+    "$VIGIL" db update --from "$mirror" --db-dir "$data/vulndb" >/dev/null
+    local tok
+    tok=$("$VIGIL" token create --data-dir "$data" "${db[@]}" --role admin)
+    export VIGIL_TOKEN=$tok
+    log "loading the portfolio"
+    /usr/bin/time -f "portfolio load: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
+      nice "$bin/portfolio" -dist real -osv "$shared" -db "$dburl" -vulndb "$data/vulndb" \
+      -artifacts "$ARTIFACTS" -projects "$PROJECTS" -summary "$out/portfolio.json" 2>&1 | tee "$out/load.txt" >&2
+    if [ "$backend" = sqlite ]; then du -sh "$data/vigil.db" | tee -a "$out/load.txt"; else
+      psql "$PG_URL" -Atc "SELECT pg_size_pretty(sum(pg_total_relation_size(quote_ident('$schema')||'.'||quote_ident(tablename)))) FROM pg_tables WHERE schemaname='$schema'" | sed 's/^/postgres schema size: /' | tee -a "$out/load.txt"
+    fi
+    if [ "$backend" = sqlite ] && [ -n "${PORTFOLIO_DIR:-}" ]; then
+      # Keep the loaded portfolio for later runs (PORTFOLIO_DIR).
+      mkdir -p "$PORTFOLIO_DIR"
+      cp -a "$data" "$mirror" "$PORTFOLIO_DIR/"
+      cp "$out/portfolio.json" "$out/load.txt" "$PORTFOLIO_DIR/"
+    fi
   fi
-  {
-    echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {print int($2/1024)" MiB"}' /proc/meminfo), $(go version | cut -d' ' -f3), commit $(cd "$root" && git rev-parse --short HEAD), backend $backend"
-    echo "portfolio: $ARTIFACTS artifacts, $PROJECTS projects; readers $RATE/s on $CONNS connections"
-  } | tee "$out/machine.txt"
-  "$VIGIL" db update --from "$mirror" --db-dir "$data/vulndb" >/dev/null
-  local tok
-  tok=$("$VIGIL" token create --data-dir "$data" "${db[@]}" --role admin)
-  export VIGIL_TOKEN=$tok
-  log "loading the portfolio"
-  /usr/bin/time -f "portfolio load: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
-    nice "$bin/portfolio" -dist real -osv "$shared" -db "$dburl" -vulndb "$data/vulndb" \
-    -artifacts "$ARTIFACTS" -projects "$PROJECTS" -summary "$out/portfolio.json" 2>&1 | tee "$out/load.txt" >&2
-  if [ "$backend" = sqlite ]; then du -sh "$data/vigil.db" | tee -a "$out/load.txt"; else
-    psql "$PG_URL" -Atc "SELECT pg_size_pretty(sum(pg_total_relation_size(quote_ident('$schema')||'.'||quote_ident(tablename)))) FROM pg_tables WHERE schemaname='$schema'" | sed 's/^/postgres schema size: /' | tee -a "$out/load.txt"
-  fi
+  if [ "${LOAD_ONLY:-0}" = 1 ]; then log "loaded (LOAD_ONLY=1)"; rm -rf "$work"; work=; return; fi
   local hot
   hot=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["hot_artifacts"])' "$out/portfolio.json")
 

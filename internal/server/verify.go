@@ -19,7 +19,8 @@ type Difference struct {
 	Key        string `json:"key"`
 	// Kind is missing (the match reports it, the store does not hold it
 	// live), extra (held live, the match does not report it) or changed
-	// (severity, fixed version or summary differ).
+	// (severity, fixed version or summary differ), or count (the
+	// summary's counters disagree with the findings; no artifact).
 	Kind   string `json:"kind"`
 	Detail string `json:"detail,omitempty"`
 }
@@ -100,5 +101,17 @@ func VerifyFindings(ctx context.Context, st store.API, db *vulndb.DB) (artifacts
 		}
 		return 0
 	})
+	// The summary's counters (derived data the store keeps by triggers).
+	if c, ok := st.(interface {
+		FindingCountDrift(context.Context) ([]string, error)
+	}); ok {
+		drift, err := c.FindingCountDrift(ctx)
+		if err != nil {
+			return artifacts, diffs, err
+		}
+		for _, d := range drift {
+			diffs = append(diffs, Difference{Kind: "count", Detail: d})
+		}
+	}
 	return artifacts, diffs, nil
 }

@@ -377,7 +377,12 @@ func (s *Store) Summary(ctx context.Context, sc Scope) (Summary, error) {
 	if w.err != nil {
 		return Summary{}, w.err
 	}
-	rows, err := s.query(ctx, "SELECT f.severity, count(*) FROM findings f"+w.String()+" GROUP BY f.severity", w.args...)
+	// The open counts from finding_counts (migration 00010: kept by
+	// triggers in every write's transaction), not by counting findings.
+	var cw where
+	cw.scope(sc, "project_id")
+	cw.add("state = ?", StateOpen)
+	rows, err := s.query(ctx, "SELECT severity, sum(n) FROM finding_counts"+cw.String()+" GROUP BY severity", cw.args...)
 	if err != nil {
 		return Summary{}, fmt.Errorf("summary: %w", err)
 	}
@@ -440,4 +445,27 @@ func pageCursor[T any](items []T, limit int, id func(T) int64) string {
 		return ""
 	}
 	return cursor(id(items[len(items)-1]))
+}
+
+// FindingCountDrift compares finding_counts, which triggers keep, with a
+// count of the findings themselves, and describes every (project, state,
+// severity) where they differ; none when the counters are right.
+// `vigil admin verify-findings` and the storage tests check it.
+func (s *Store) FindingCountDrift(ctx context.Context) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT coalesce(c.project_id, f.project_id), coalesce(c.state, f.state), coalesce(c.severity, f.severity), coalesce(c.n, 0), coalesce(f.n, 0)
+ FROM (SELECT project_id, state, severity, n FROM finding_counts WHERE n <> 0) c
+ FULL OUTER JOIN (SELECT project_id, state, severity, count(*) AS n FROM findings GROUP BY project_id, state, severity) f
+ ON c.project_id = f.project_id AND c.state = f.state AND c.severity = f.severity
+ WHERE coalesce(c.n, 0) <> coalesce(f.n, 0)`)
+	if err != nil {
+		return nil, fmt.Errorf("finding counts: %w", err)
+	}
+	return collect(rows, func(r scanner) (string, error) {
+		var project, sev, counted, real int64
+		var state string
+		if err := r.Scan(&project, &state, &sev, &counted, &real); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("project %d, %s, severity %s: counted %d, findings %d", project, state, severity.Level(sev), counted, real), nil
+	})
 }
