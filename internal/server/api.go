@@ -709,6 +709,7 @@ type RefreshResult struct {
 	// the advisories added, modified and withdrawn.
 	Changes   []AdvisoryChanges `json:"changes"`
 	Packages  int               `json:"packages" doc:"distinct stored packages the change could affect, each matched once"`
+	Unchanged int               `json:"unchanged" doc:"of the packages, those in (ecosystem, name) groups whose matches are what their findings were last reconciled with: no artifact of theirs is read"`
 	Artifacts int               `json:"artifacts" doc:"artifacts holding a package that matches now or had a finding, whose findings of those packages were compared"`
 	store.ReconcileResult
 	// Revision is the vulnerability database revision the findings follow
@@ -858,6 +859,39 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 	return out, nil
 }
 
+// rematchAll queues a re-match plan of every stored package at the
+// revision in use and waits until its batches are committed, on
+// whichever server takes them. Groups whose matches did not change are
+// evaluated and skipped (RefreshResult.Unchanged).
+func (s *Server) rematchAll(ctx context.Context) (RefreshResult, error) {
+	start := time.Now()
+	rev := s.rev.Load()
+	if !s.match.ready() || rev == 0 {
+		return RefreshResult{}, errors.New("no vulnerability database in use yet: wait for the start-up refresh")
+	}
+	plan, err := json.Marshal(planPayload{Revision: rev, All: true})
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	id, _, err := s.store.EnqueueJob(ctx, store.JobSpec{Kind: jobRematchPlan, Key: "rematch:manual:" + hex.EncodeToString(b), Payload: plan})
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	s.jobs.nudge()
+	tree, err := s.waitTree(ctx, id)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	out := RefreshResult{Ecosystems: map[string]string{}, Changes: []AdvisoryChanges{}, Revision: rev, Jobs: len(tree)}
+	if err := addRematches(&out, tree); err != nil {
+		return out, err
+	}
+	out.Duration = time.Since(start).Round(time.Millisecond).String()
+	return out, nil
+}
+
 // addRematches adds the counts of a job tree's finished re-match batches.
 func addRematches(out *RefreshResult, jobs []store.Job) error {
 	for _, j := range jobs {
@@ -879,6 +913,7 @@ func addRematches(out *RefreshResult, jobs []store.Job) error {
 		out.Reopened += r.Reopened
 		out.Updated += r.Updated
 		out.Packages += r.Packages
+		out.Unchanged += r.Skipped
 		out.Artifacts += r.Artifacts
 	}
 	return nil
@@ -893,6 +928,17 @@ func (s *Server) registerAdmin() {
 		if err != nil {
 			s.log.Error("refresh", "err", err)
 			return nil, huma.Error502BadGateway(err.Error())
+		}
+		return &Item[RefreshResult]{Body: r}, nil
+	})
+	add(s, Route{
+		Op:   huma.Operation{OperationID: "rematch", Method: http.MethodPost, Path: "/api/v1/admin/rematch", Summary: "Re-match every stored package against the vulnerability database in use (after an upgrade of Vigil's matching, or to check); returns when the findings are reconciled", Tags: []string{"admin"}},
+		Rule: Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
+	}, func(ctx context.Context, _ *struct{}) (*Item[RefreshResult], error) {
+		r, err := s.rematchAll(ctx)
+		if err != nil {
+			s.log.Error("rematch", "err", err)
+			return nil, huma.Error503ServiceUnavailable(err.Error())
 		}
 		return &Item[RefreshResult]{Body: r}, nil
 	})

@@ -116,6 +116,20 @@ func (m *matcher) match(ctx context.Context, pkgs []inventory.Package) ([]scan.V
 	return m.matchCached(ctx, pkgs)
 }
 
+// matchQuiet is match without coverage warnings: always from the cache
+// (the matches of a package do not depend on the rest of the inventory;
+// only the warnings about release ecosystems do). Re-matching discards
+// warnings, so it matches this way.
+func (m *matcher) matchQuiet(ctx context.Context, pkgs []inventory.Package) ([]scan.Vulnerability, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.db == nil {
+		return nil, errors.New("no vulnerability database loaded: start the server with --vulndb-from or run a refresh")
+	}
+	vs, _, err := m.matchCached(ctx, pkgs)
+	return vs, err
+}
+
 // maxMatchCache bounds the match cache (it is emptied when full); the
 // packages shared across a portfolio come back into it at once.
 const maxMatchCache = 100_000

@@ -75,6 +75,19 @@ func TestMatchCachedEqualsScan(t *testing.T) {
 			}
 		})
 	}
+	// matchQuiet (re-matching) takes even a release ecosystem from the
+	// cache: the same matches, without the warnings.
+	want, _, err := scan.Match(t.Context(), m.db, withOS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.matchQuiet(t.Context(), withOS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("matchQuiet mismatch (-scan.Match +matchQuiet):\n%s", diff)
+	}
 	m.mu.RLock()
 	n := len(m.cache)
 	m.mu.RUnlock()

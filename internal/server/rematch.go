@@ -2,7 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"hash"
 	"slices"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -88,6 +92,7 @@ const rematchArtifacts = 5000
 type rematchResult struct {
 	store.ReconcileResult
 	Packages  int // distinct packages evaluated
+	Skipped   int // of them, in groups whose matches had not changed
 	Artifacts int // artifacts whose findings were compared
 }
 
@@ -121,6 +126,7 @@ func (s *Server) rematch(ctx context.Context, cs changeSet) (rematchResult, erro
 		out.Resolved += r.Resolved
 		out.Reopened += r.Reopened
 		out.Updated += r.Updated
+		out.Skipped += r.Skipped
 		out.Artifacts += r.Artifacts
 		lo = hi
 	}
@@ -133,57 +139,117 @@ func sameName(a, b *store.RematchPackage) bool {
 
 type ecoName struct{ eco, name string }
 
+// rematchChunk re-matches whole (ecosystem, name) groups of stored
+// packages and reconciles the findings of the artifacts holding them. A
+// group whose fresh matches hash to what every member's findings were
+// last reconciled with (RematchPackage.MatchHash) has nothing to change
+// on any artifact and is skipped; the others are reconciled one window of
+// artifacts at a time, and their new hash is recorded in the last
+// transaction, so a batch cut short is redone whole.
 func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, withdrawn map[string]bool) (rematchResult, error) {
 	var out rematchResult
-	// Which (ecosystem, name) groups matter: those with a match now or a
-	// finding stored.
 	all := make([]inventory.Package, len(pkgs))
-	ids := make([]int64, len(pkgs))
 	for i := range pkgs {
-		all[i], ids[i] = pkgs[i].Package, pkgs[i].ID
+		all[i] = pkgs[i].Package
 	}
-	vulns, _, err := s.match.match(ctx, all)
+	vulns, err := s.match.matchQuiet(ctx, all)
 	if err != nil {
 		return out, err
 	}
-	relevant := map[ecoName]bool{}
-	for _, v := range vulns {
-		relevant[ecoName{v.Package.Ecosystem, v.Package.Name}] = true
+	// Each group's hash: its member ids (sorted: pkgs is sorted by
+	// ecosystem, name, id) and every match of them, in match order.
+	type group struct {
+		h       hash.Hash
+		matched bool
+		sum     string
 	}
-	had, err := s.store.PackagesWithFindings(ctx, ids)
-	if err != nil {
-		return out, err
+	groups := map[ecoName]*group{}
+	groupOf := func(eco, name string) *group {
+		k := ecoName{eco, name}
+		g := groups[k]
+		if g == nil {
+			g = &group{h: sha256.New()}
+			groups[k] = g
+		}
+		return g
 	}
-	byID := make(map[int64]*store.RematchPackage, len(pkgs))
 	for i := range pkgs {
-		p := &pkgs[i]
-		if had[p.ID] {
-			relevant[ecoName{p.Package.Ecosystem, p.Package.Name}] = true
+		fmt.Fprintf(groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name).h, "%d\n", pkgs[i].ID)
+	}
+	for i := range vulns {
+		g := groupOf(vulns[i].Package.Ecosystem, vulns[i].Package.Name)
+		g.matched = true
+		b, err := json.Marshal(&vulns[i])
+		if err != nil {
+			return out, err
+		}
+		g.h.Write(b)
+		g.h.Write([]byte{'\n'})
+	}
+	for _, g := range groups {
+		g.sum = hex.EncodeToString(g.h.Sum(nil))
+	}
+	changed := map[*group]bool{}
+	for i := range pkgs {
+		g := groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name)
+		if pkgs[i].MatchHash != g.sum {
+			changed[g] = true
 		}
 	}
+	// The changed groups that matter: a match now, or a finding stored.
+	relevant := map[*group]bool{}
+	var unmatched []int64
+	for i := range pkgs {
+		g := groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name)
+		if changed[g] {
+			if g.matched {
+				relevant[g] = true
+			} else {
+				unmatched = append(unmatched, pkgs[i].ID)
+			}
+		}
+	}
+	if len(unmatched) > 0 {
+		had, err := s.store.PackagesWithFindings(ctx, unmatched)
+		if err != nil {
+			return out, err
+		}
+		for i := range pkgs {
+			if had[pkgs[i].ID] {
+				relevant[groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name)] = true
+			}
+		}
+	}
+	hashes := map[int64]string{}
+	byID := make(map[int64]*store.RematchPackage, len(pkgs))
 	var scope []int64
 	for i := range pkgs {
 		p := &pkgs[i]
-		if relevant[ecoName{p.Package.Ecosystem, p.Package.Name}] {
+		g := groupOf(p.Package.Ecosystem, p.Package.Name)
+		if changed[g] {
+			hashes[p.ID] = g.sum
+		}
+		if relevant[g] {
 			scope = append(scope, p.ID)
 			byID[p.ID] = p
 		}
 	}
-	if len(scope) == 0 {
+	out.Skipped = len(pkgs) - len(hashes)
+	if len(hashes) == 0 {
 		return out, nil
 	}
-	links, err := s.store.PackageLinks(ctx, scope)
-	if err != nil {
-		return out, err
-	}
-	// Per artifact (links are sorted by artifact, then ingest order): its
-	// scoped packages with their locations there, matched as a push is.
-	var batch []store.ArtifactMatch
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	var last int64
+	if len(scope) > 0 {
+		if last, err = s.store.MaxArtifactID(ctx); err != nil {
+			return out, err
 		}
-		r, err := s.store.ReconcilePackages(ctx, store.ReconcilePackages{Scope: scope, Artifacts: batch, Actor: "vigil:refresh", Withdrawn: withdrawn})
+	}
+	reconcile := func(batch []store.ArtifactMatch, final bool) error {
+		rp := store.ReconcilePackages{Scope: scope, Artifacts: batch, Actor: "vigil:refresh", Withdrawn: withdrawn}
+		if final {
+			rp.Hashes = hashes
+		}
+		r, err := s.store.ReconcilePackages(ctx, rp)
 		if err != nil {
 			return err
 		}
@@ -192,35 +258,51 @@ func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, 
 		out.Reopened += r.Reopened
 		out.Updated += r.Updated
 		out.Artifacts += len(batch)
-		batch = batch[:0]
 		return nil
 	}
-	for lo := 0; lo < len(links); {
-		hi := lo + 1
-		for hi < len(links) && links[hi].ArtifactID == links[lo].ArtifactID {
-			hi++
-		}
-		sub := make([]inventory.Package, 0, hi-lo)
-		for _, l := range links[lo:hi] {
-			p := byID[l.PackageID].Package
-			p.Locations = l.Locations
-			sub = append(sub, p)
-		}
-		vs, _, err := s.match.match(ctx, sub)
+	// One window of artifact ids at a time: its links (sorted by
+	// artifact, then ingest order), each artifact's scoped packages with
+	// their locations there matched as a push is, one transaction. The
+	// last transaction records the hashes.
+	for from := int64(0); len(scope) > 0 && from <= last; from += rematchArtifacts {
+		to := from + rematchArtifacts
+		links, err := s.store.PackageLinks(ctx, scope, from, to)
 		if err != nil {
 			return out, err
 		}
-		nf, err := newFindings(&scan.Result{Packages: sub}, vs)
-		if err != nil {
-			return out, err
+		var batch []store.ArtifactMatch
+		for lo := 0; lo < len(links); {
+			hi := lo + 1
+			for hi < len(links) && links[hi].ArtifactID == links[lo].ArtifactID {
+				hi++
+			}
+			sub := make([]inventory.Package, 0, hi-lo)
+			for _, l := range links[lo:hi] {
+				p := byID[l.PackageID].Package
+				p.Locations = l.Locations
+				sub = append(sub, p)
+			}
+			vs, err := s.match.matchQuiet(ctx, sub)
+			if err != nil {
+				return out, err
+			}
+			nf, err := newFindings(&scan.Result{Packages: sub}, vs)
+			if err != nil {
+				return out, err
+			}
+			batch = append(batch, store.ArtifactMatch{ArtifactID: links[lo].ArtifactID, Findings: nf})
+			lo = hi
 		}
-		batch = append(batch, store.ArtifactMatch{ArtifactID: links[lo].ArtifactID, Findings: nf})
-		if len(batch) >= rematchArtifacts {
-			if err := flush(); err != nil {
+		if to > last {
+			return out, reconcile(batch, true)
+		}
+		if len(batch) > 0 {
+			if err := reconcile(batch, false); err != nil {
 				return out, err
 			}
 		}
-		lo = hi
 	}
-	return out, flush()
+	// Only hashes to record (no artifact holds a scoped package, or none
+	// is scoped: changed groups that match nothing and have no findings).
+	return out, reconcile(nil, true)
 }

@@ -264,4 +264,32 @@ func testTargetedRematch(t *testing.T, storeURL string) {
 	if r.Packages != 0 || r.Artifacts != 0 {
 		t.Errorf("unchanged: %+v", r)
 	}
+
+	// (e) a full re-match of the database in use: every stored package
+	// is evaluated; the groups never re-matched (lodash, minimist,
+	// express) are reconciled once and change nothing; a second full
+	// re-match finds every group's matches unchanged and reads no
+	// artifact.
+	rematchAll := func(step string) server.RefreshResult {
+		var out struct {
+			Body server.RefreshResult
+		}
+		if code := e.do("POST", "/api/v1/admin/rematch", e.admin, nil, &out.Body); code != 200 {
+			t.Fatalf("%s: rematch: %d", step, code)
+		}
+		verify(step)
+		return out.Body
+	}
+	r = rematchAll("full re-match")
+	if r.Packages != 6 || r.ReconcileResult != (store.ReconcileResult{}) || r.Unchanged != 2 || r.Artifacts != 3 {
+		t.Errorf("full re-match: %+v, want the 6 packages evaluated, the 2 left-pad ones unchanged, lodash's 3 artifacts compared, nothing changed", r)
+	}
+	r = rematchAll("full re-match again")
+	if r.Packages != 6 || r.Unchanged != 6 || r.Artifacts != 0 || r.ReconcileResult != (store.ReconcileResult{}) {
+		t.Errorf("full re-match again: %+v, want every package unchanged and no artifact read", r)
+	}
+	// A writer may not ask for it.
+	if code := e.do("POST", "/api/v1/admin/rematch", e.token(store.RoleWriter, ""), nil, nil); code != 403 {
+		t.Errorf("rematch as a writer: %d, want 403", code)
+	}
 }

@@ -227,7 +227,9 @@ type API interface {
 	// ReconcilePackages are the targeted re-match (rematch.go).
 	RematchPackages(ctx context.Context, sc RematchScope) ([]RematchPackage, error)
 	PackagesWithFindings(ctx context.Context, packageIDs []int64) (map[int64]bool, error)
-	PackageLinks(ctx context.Context, packageIDs []int64) ([]PackageLink, error)
+	PackageLinks(ctx context.Context, packageIDs []int64, from, to int64) ([]PackageLink, error)
+	// MaxArtifactID is the largest artifact id (0 with none).
+	MaxArtifactID(ctx context.Context) (int64, error)
 	ReconcilePackages(ctx context.Context, r ReconcilePackages) (ReconcileResult, error)
 
 	Deploy(ctx context.Context, d Deploy) (DeployResult, error)

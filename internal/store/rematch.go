@@ -40,7 +40,10 @@ type RematchScope struct {
 type RematchPackage struct {
 	ID       int64
 	MatchKey string
-	Package  inventory.Package
+	// MatchHash is what the package's findings were last re-matched with
+	// (ReconcilePackages.Hashes); "" when not known.
+	MatchHash string
+	Package   inventory.Package
 }
 
 // RematchPackages lists the packages a scope selects, closed under
@@ -62,7 +65,7 @@ func (s *Store) RematchPackages(ctx context.Context, sc RematchScope) ([]Rematch
 		}
 		return nil
 	}
-	const cols = "SELECT p.id, p.ecosystem, p.name, p.version, p.purl, p.attrs, p.data, p.match_key FROM packages p"
+	const cols = "SELECT p.id, p.ecosystem, p.name, p.version, p.purl, p.attrs, p.data, p.match_key, p.match_hash FROM packages p"
 	if sc.All {
 		if err := add(s.query(ctx, cols)); err != nil {
 			return nil, fmt.Errorf("rematch packages: %w", err)
@@ -134,12 +137,12 @@ func (s *Store) RematchPackages(ctx context.Context, sc RematchScope) ([]Rematch
 }
 
 func scanRematchPackage(r scanner) (RematchPackage, error) {
-	var key sql.NullString
-	p, err := scanPackage(r, &key)
+	var key, hash sql.NullString
+	p, err := scanPackage(r, &key, &hash)
 	if err != nil {
 		return RematchPackage{}, err
 	}
-	rp := RematchPackage{ID: p.ID, MatchKey: key.String, Package: p.Package}
+	rp := RematchPackage{ID: p.ID, MatchKey: key.String, MatchHash: hash.String, Package: p.Package}
 	if !key.Valid {
 		rp.MatchKey = match.PackageQueryKey(&rp.Package)
 	}
@@ -204,15 +207,19 @@ type PackageLink struct {
 	Locations             []inventory.Location
 }
 
-// PackageLinks lists every artifact holding one of the packages (through
-// the package_buckets inverted index), by artifact then ingest order.
-func (s *Store) PackageLinks(ctx context.Context, packageIDs []int64) ([]PackageLink, error) {
+// PackageLinks lists the artifacts with an id in [from, to) holding one
+// of the packages (through the package_buckets inverted index), by
+// artifact then ingest order. A re-match reads the links of its packages
+// one window of artifacts at a time, so its memory does not grow with the
+// portfolio.
+func (s *Store) PackageLinks(ctx context.Context, packageIDs []int64, from, to int64) ([]PackageLink, error) {
 	var out []PackageLink
 	err := chunked(packageIDs, func(ids []any) error {
 		rows, err := s.query(ctx, `SELECT ap.artifact_id, ap.package_id, ap.ord, ap.locations FROM package_buckets pb
- JOIN artifacts a ON a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ?
+ JOIN artifacts a ON a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ? AND a.id >= ? AND a.id < ?
  JOIN artifact_packages ap ON ap.artifact_id = a.id AND ap.package_id = pb.package_id
- WHERE pb.package_id IN (`+placeholders(len(ids))+")", append([]any{bucketSize, bucketSize}, ids...)...)
+ WHERE pb.bucket >= ? AND pb.bucket <= ? AND pb.package_id IN (`+placeholders(len(ids))+")",
+			append([]any{bucketSize, bucketSize, from, to, from / bucketSize, (to - 1) / bucketSize}, ids...)...)
 		if err != nil {
 			return err
 		}
@@ -250,6 +257,9 @@ type ReconcilePackages struct {
 	Artifacts []ArtifactMatch
 	Actor     string
 	Withdrawn map[string]bool
+	// Hashes are set as the packages' match_hash in the same transaction
+	// (the last one of a re-match of their group; see RematchPackage).
+	Hashes map[int64]string
 }
 
 // ArtifactMatch is the fresh match of the scoped packages of one artifact
@@ -320,7 +330,10 @@ func (s *Store) ReconcilePackages(ctx context.Context, r ReconcilePackages) (Rec
 		if err := w.resolvePackageIDs(func(int64) map[string]int64 { return pkgIDs }); err != nil {
 			return err
 		}
-		return t.flush(ctx, &w, r.Actor, now)
+		if err := t.flush(ctx, &w, r.Actor, now); err != nil {
+			return err
+		}
+		return t.setMatchHashes(ctx, r.Hashes)
 	})
 	if err != nil {
 		return ReconcileResult{}, fmt.Errorf("reconcile packages: %w", err)
@@ -393,4 +406,32 @@ func (s *Store) fillMatchKeys(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// setMatchHashes records what packages were re-matched with, in few
+// statements (one per distinct hash and slice of ids).
+func (t *tx) setMatchHashes(ctx context.Context, hashes map[int64]string) error {
+	byHash := map[string][]int64{}
+	for id, h := range hashes {
+		byHash[h] = append(byHash[h], id)
+	}
+	for h, ids := range byHash {
+		slices.Sort(ids)
+		if err := chunked(ids, func(part []any) error {
+			_, err := t.exec(ctx, "UPDATE packages SET match_hash = ? WHERE id IN ("+placeholders(len(part))+")", append([]any{h}, part...)...)
+			return err
+		}); err != nil {
+			return fmt.Errorf("set match hashes: %w", err)
+		}
+	}
+	return nil
+}
+
+// MaxArtifactID is the largest artifact id (0 with none).
+func (s *Store) MaxArtifactID(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	if err := s.queryRow(ctx, "SELECT max(id) FROM artifacts").Scan(&id); err != nil {
+		return 0, fmt.Errorf("max artifact id: %w", err)
+	}
+	return id.Int64, nil
 }
