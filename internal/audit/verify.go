@@ -80,7 +80,7 @@ func (v *Verifier) Add(r *Record, line int) error {
 		if r.Seq != want {
 			return fail(want, "expected here, found a record that says it is record %d and whose hash does not match its contents", r.Seq)
 		}
-		return fail(r.Seq, "its hash does not match its contents: the record was edited")
+		return fail(r.Seq, "its hash does not match its contents: the record was edited (or moved here)")
 	}
 	switch {
 	case r.Seq > want && head.Seq == 0:
