@@ -78,7 +78,6 @@ func auditHistory(t *testing.T, s *Store, c *clock) []byte {
 	return hash
 }
 
-
 func runAudit(t *testing.T, open opener) {
 	t.Run("Records", func(t *testing.T) {
 		c := newClock()
