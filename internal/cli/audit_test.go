@@ -3,11 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"database/sql"
+	"encoding/pem"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -100,5 +105,66 @@ func TestAuditVerifyServerDatabase(t *testing.T) {
 	code, _, stderr = runCLI(t, "audit", "verify", "--data-dir", data)
 	if code != ExitGate || !strings.Contains(stderr, "record 2: missing") {
 		t.Errorf("verify after a delete: exit %d %s", code, stderr)
+	}
+}
+
+// TestServeAuditKey: vigil serve --audit-key records its configuration and
+// signs a checkpoint at shutdown; verify with the public key counts it, and
+// fails with another key.
+func TestServeAuditKey(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	_, priv, _ := ed25519.GenerateKey(nil)
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	keyFile := filepath.Join(dir, "audit.key")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	pubDER, _ := x509.MarshalPKIXPublicKey(priv.Public())
+	pubFile := filepath.Join(dir, "audit.pub")
+	os.WriteFile(pubFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644)
+	other := filepath.Join(dir, "other.pub")
+	os.WriteFile(other, bytes.Repeat([]byte{1}, 32), 0o644)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--data-dir", data, "--listen", "127.0.0.1:0", "--vulndb-from", t.TempDir(), "--refresh-interval", "0",
+			"--audit-key", keyFile}, strings.NewReader(""), io.Discard, io.Discard)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, out, _ := runCLI(t, "audit", "export", "--data-dir", data)
+		if strings.Contains(out, `"kind":"server.config"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no server.config record")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve: exit %d", code)
+	}
+	code, stdout, stderr := runCLI(t, "audit", "verify", "--data-dir", data, "--public-key", pubFile)
+	if code != 0 || !strings.Contains(stdout, "1 checkpoints signed by the trusted key, the last at record 2") {
+		t.Fatalf("verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "audit", "verify", "--data-dir", data, "--public-key", other); code != ExitGate || !strings.Contains(stderr, "record 2: the checkpoint is signed with another key") {
+		t.Errorf("verify with another key: exit %d %s", code, stderr)
+	}
+}
+
+func TestMaskURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://vigil:s3cret@db:5432/vigil":     "postgres://vigil:xxxxx@db:5432/vigil",
+		"postgres://db/vigil?password=s3cret&x=1":   "postgres://db/vigil?password=xxxxx&x=1",
+		"postgres://vigil@db/vigil?sslmode=disable": "postgres://vigil@db/vigil?sslmode=disable",
+		"127.0.0.1:8080": "127.0.0.1:8080",
+		"/var/lib/vigil": "/var/lib/vigil",
+	} {
+		if got := maskURL(in); got != want {
+			t.Errorf("maskURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

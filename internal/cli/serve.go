@@ -419,17 +419,23 @@ func effectiveFlags(cmd *cobra.Command) map[string]string {
 		if fl.Name == "help" {
 			return
 		}
-		v := fl.Value.String()
-		if u, err := url.Parse(v); err == nil && u.Scheme != "" && (u.User != nil || u.Query().Has("password")) {
-			if q := u.Query(); q.Has("password") {
-				q.Set("password", "xxxxx")
-				u.RawQuery = q.Encode()
-			}
-			v = u.Redacted()
-		}
-		out[fl.Name] = v
+		out[fl.Name] = maskURL(fl.Value.String())
 	})
 	return out
+}
+
+// maskURL hides the password of a URL (user info or a password query
+// parameter); anything else is returned as it is.
+func maskURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || (u.User == nil && !u.Query().Has("password")) {
+		return v
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // cliActor names who runs a command, for audit records: VIGIL_ACTOR, else
