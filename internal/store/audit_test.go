@@ -113,13 +113,26 @@ func runAudit(t *testing.T, open opener) {
 			t.Errorf("AuditHead = %v, verified head %v", head, rep.Head)
 		}
 		// An expiry re-opens in a record of its own.
+		open, _, err := s.ListFindings(t.Context(), FindingFilter{States: []string{StateOpen}})
+		if err != nil || len(open) == 0 {
+			t.Fatalf("open findings = %v, %v", open, err)
+		}
+		if _, err := s.SetState(t.Context(), StateChange{FindingID: open[0].ID, To: StateAccepted, Reason: "wait for 2.0", Actor: "bob", Until: c.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
 		c.Advance(2 * time.Hour)
-		if n, err := s.ExpireAcceptances(t.Context()); err != nil || n != 0 {
-			// The acceptance was resolved by the deployment already.
+		if n, err := s.ExpireAcceptances(t.Context()); err != nil || n != 1 {
 			t.Fatalf("ExpireAcceptances = %d, %v", n, err)
 		}
+		last, err := s.AuditRecords(t.Context(), rep.Head.Seq+1, 0)
+		if err != nil || len(last) != 1 || last[0].Actor != "system" || last[0].Kind != AuditFindingState || !strings.Contains(string(last[0].Payload), `"from":"accepted","to":"open"`) {
+			t.Errorf("expiry record = %+v, %v", last, err)
+		}
+		if rep, err := s.VerifyAudit(t.Context(), &audit.Verifier{}); err != nil || !rep.OK || rep.Records != int64(len(want))+2 {
+			t.Errorf("VerifyAudit after the expiry = %+v, %v", rep, err)
+		}
 		var n int
-		if err := s.ExportAudit(t.Context(), newClock().Now(), time.Time{}, func(*audit.Record) error { n++; return nil }); err != nil || n != len(want) {
+		if err := s.ExportAudit(t.Context(), newClock().Now(), time.Time{}, func(*audit.Record) error { n++; return nil }); err != nil || n != len(want)+2 {
 			t.Errorf("ExportAudit = %d records, %v", n, err)
 		}
 	})
