@@ -32,6 +32,7 @@ type scanFlags struct {
 	vexFiles       []string
 	gitHistory     bool
 	baseline       string
+	auditLog       string
 	helmValues     []string
 	kind           string
 	platform       string
@@ -90,6 +91,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.policyDirs, "policy", nil, "directory of Rego policies (package vigil: deny and warn rules over the JSON report); repeatable")
 	fl.StringArrayVar(&f.vexFiles, "vex", nil, "VEX document (OpenVEX or CycloneDX VEX): not_affected and fixed statements suppress findings; repeatable")
 	fl.BoolVar(&f.gitHistory, "git-history", false, "also scan the whole git history (every commit reachable from any ref) for secrets")
+	fl.StringVar(&f.auditLog, "audit-log", "", "append a hash-chained record of this scan and its gate result (policy files' digests, vulnerability database digest and age) to FILE, JSON lines; check it with 'vigil audit verify --file FILE'")
 	fl.StringVar(&f.baseline, "baseline", "", "secrets baseline: a JSON list of fingerprints or a previous JSON report; known secrets are suppressed")
 	fl.StringArrayVar(&f.helmValues, "helm-values", nil, "values file applied over every Helm chart's defaults; repeatable")
 	fl.StringVar(&f.template, "template", "", "Go template for --format template (TEXT, or @FILE)")
@@ -261,6 +263,11 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	}
 	for _, d := range outcome.Denies {
 		fmt.Fprintf(e.stderr, "policy deny: %s\n", d)
+	}
+	if f.auditLog != "" {
+		if err := recordScan(e, f, target, res, outcome, f.failOn); err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
 	}
 	if outcome.Failed {
 		return &exitError{code: f.exitCode, err: fmt.Errorf("gate failed: %s", strings.Join(outcome.Reasons, "; "))}

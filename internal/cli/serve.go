@@ -2,12 +2,16 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
+	"github.com/vigil-sec/vigil/internal/audit"
 	"github.com/vigil-sec/vigil/internal/server"
 	"github.com/vigil-sec/vigil/internal/store"
 )
@@ -98,6 +103,11 @@ type serveFlags struct {
 	replica                      string
 	jobLease, jobPoll, syncEvery time.Duration
 	jobWorkers                   int
+	auditKey                     string
+	auditEvery                   time.Duration
+	// effective is every flag's value after applyFlagSources, secrets
+	// masked: the configuration the audit log records.
+	effective map[string]string
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -129,6 +139,7 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
 			if err := applyFlagSources(cmd, f.configFile); err != nil {
 				return err
 			}
+			f.effective = effectiveFlags(cmd)
 			return runServe(cmd.Context(), e, &f)
 		},
 	}
@@ -156,6 +167,8 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
 	fl.DurationVar(&f.jobLease, "job-lease", time.Minute, "how long a background job stays taken without renewal; a killed server's job is taken again by another server after it")
 	fl.DurationVar(&f.jobPoll, "job-poll", time.Second, "how often idle job workers look for jobs other servers queued")
 	fl.IntVar(&f.jobWorkers, "job-workers", 2, "background jobs (refresh, re-match batches) this server runs at once")
+	fl.StringVar(&f.auditKey, "audit-key", "", "Ed25519 private key file (PEM PKCS#8 or a raw 32-byte seed, see docs/audit.md) that signs a checkpoint of the audit log every --audit-checkpoint-interval and at shutdown")
+	fl.DurationVar(&f.auditEvery, "audit-checkpoint-interval", time.Hour, "how often the audit log's head is signed with --audit-key (when it moved)")
 	fl.DurationVar(&f.syncEvery, "sync-interval", 10*time.Second, "how often this server checks whether another server on the same PostgreSQL published a newer vulnerability database")
 	return cmd
 }
@@ -249,6 +262,17 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if f.http.ReadHeaderTimeout <= 0 || f.http.ReadTimeout <= 0 || f.http.WriteTimeout <= 0 || f.http.IdleTimeout <= 0 || f.http.MaxHeaderBytes <= 0 {
 		return usagef("--read-header-timeout, --read-timeout, --write-timeout, --idle-timeout and --max-header-bytes must be positive")
 	}
+	var auditKey ed25519.PrivateKey
+	if f.auditKey != "" {
+		k, err := audit.LoadPrivateKey(f.auditKey)
+		if err != nil {
+			return usagef("--audit-key: %v", err)
+		}
+		auditKey = k
+	}
+	if f.auditEvery <= 0 {
+		return usagef("--audit-checkpoint-interval must be positive")
+	}
 	clock := &server.Clock{}
 	st, dataDir, err := f.store.open(ctx, log, clock.Now)
 	if err != nil {
@@ -259,11 +283,19 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
 		Replica: f.replica, JobLease: f.jobLease, JobPoll: f.jobPoll, JobWorkers: f.jobWorkers, SyncInterval: f.syncEvery,
-		Limits: server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
-		HTTP:   f.http,
+		Limits:   server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
+		HTTP:     f.http,
+		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
+	}
+	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend()}
+	if auditKey != nil {
+		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
+	}
+	if err := srv.RecordConfig(ctx, cfg); err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("record the configuration in the audit log: %w", err)}
 	}
 	l, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -323,7 +355,7 @@ token to projects (repeatable); without it the token is global.`,
 			if name == "" {
 				name = role
 			}
-			_, secret, err := server.IssueToken(cmd.Context(), st, name, role, projects, expires, time.Now().UTC())
+			_, secret, err := server.IssueToken(cmd.Context(), st, cliActor(), name, role, projects, expires, time.Now().UTC())
 			if err != nil {
 				if errors.Is(err, store.ErrInvalid) {
 					return usagef("%v", err)
@@ -384,9 +416,50 @@ token to projects (repeatable); without it the token is global.`,
 				return err
 			}
 			defer st.Close()
-			return st.RevokeToken(cmd.Context(), id, "cli")
+			return st.RevokeToken(cmd.Context(), id, cliActor())
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// effectiveFlags are the command's flag values; a URL's password is
+// masked.
+func effectiveFlags(cmd *cobra.Command) map[string]string {
+	out := map[string]string{}
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Name == "help" {
+			return
+		}
+		out[fl.Name] = maskURL(fl.Value.String())
+	})
+	return out
+}
+
+// maskURL hides the password of a URL (user info or a password query
+// parameter); anything else is returned as it is.
+func maskURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || (u.User == nil && !u.Query().Has("password")) {
+		return v
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// cliActor names who runs a command, for audit records: VIGIL_ACTOR, else
+// "cli:USER@HOST".
+func cliActor() string {
+	if a := os.Getenv("VIGIL_ACTOR"); a != "" {
+		return a
+	}
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return "cli:" + name + "@" + host
 }

@@ -78,6 +78,7 @@ func (s *Server) register() {
 	s.registerDeployments()
 	s.registerFindings()
 	s.registerAdmin()
+	s.registerAudit()
 }
 
 func (s *Server) registerProjects() {
@@ -101,7 +102,7 @@ func (s *Server) registerProjects() {
 		Rule:        Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
 		ExampleBody: `{"name":"matrix-new"}`,
 	}, func(ctx context.Context, in *struct{ Body projectBody }) (*Item[store.Project], error) {
-		p, err := s.store.CreateProject(ctx, store.Project{Name: in.Body.Name, Team: in.Body.Team, Labels: in.Body.Labels})
+		p, err := s.store.CreateProject(ctx, store.Project{Name: in.Body.Name, Team: in.Body.Team, Labels: in.Body.Labels, CreatedBy: principal(ctx).Actor()})
 		if err != nil {
 			return nil, storeErr(err)
 		}
@@ -762,11 +763,18 @@ func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, erro
 			}
 		}
 	}
+	// A change swapped in by an earlier refresh whose publication failed
+	// is published with this one: the database in use has it, the
+	// findings do not.
+	cs = cs.merge(s.unpublished)
+	s.unpublished = changeSet{}
 	if err != nil {
+		s.unpublished = cs
 		return out, err
 	}
 	st, err := s.store.VulnDBState(ctx)
 	if err != nil {
+		s.unpublished = cs
 		return out, err
 	}
 	fp := s.match.fingerprint()
@@ -789,6 +797,7 @@ func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, erro
 			return []store.JobSpec{{Kind: jobRematchPlan, Payload: b, Root: root}}, err
 		})
 		if err != nil {
+			s.unpublished = cs
 			return out, err
 		}
 		s.rev.Store(rev)
@@ -969,7 +978,7 @@ func (s *Server) registerAdmin() {
 		Rule:        Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
 		ExampleBody: `{"name":"matrix","role":"reader"}`,
 	}, func(ctx context.Context, in *struct{ Body tokenBody }) (*tokenOut, error) {
-		t, secret, err := IssueToken(ctx, s.store, in.Body.Name, in.Body.Role, in.Body.Projects, in.Body.Expires, s.now())
+		t, secret, err := IssueToken(ctx, s.store, principal(ctx).Actor(), in.Body.Name, in.Body.Role, in.Body.Projects, in.Body.Expires, s.now())
 		if err != nil {
 			if errors.Is(err, store.ErrInvalid) {
 				return nil, huma.Error422UnprocessableEntity(err.Error())
@@ -1019,14 +1028,15 @@ func (s *Server) registerAdmin() {
 	}
 }
 
-// IssueToken creates a token and returns it with its secret (shown once).
-// The CLI's `vigil token create` and the API share it.
-func IssueToken(ctx context.Context, st store.API, name, role string, projects []string, expires string, now time.Time) (store.Token, string, error) {
+// IssueToken creates a token and returns it with its secret (shown once);
+// actor is who creates it (the audit record's actor). The CLI's `vigil
+// token create` and the API share it.
+func IssueToken(ctx context.Context, st store.API, actor, name, role string, projects []string, expires string, now time.Time) (store.Token, string, error) {
 	role, err := auth.ParseRole(role)
 	if err != nil {
 		return store.Token{}, "", fmt.Errorf("%w: %v", store.ErrInvalid, err)
 	}
-	t := store.Token{Name: name, Role: role, Projects: projects, CreatedAt: now}
+	t := store.Token{Name: name, Role: role, Projects: projects, CreatedAt: now, CreatedBy: actor}
 	if expires != "" {
 		d, err := ParseLifetime(expires)
 		if err != nil {

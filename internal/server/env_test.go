@@ -61,7 +61,7 @@ func startWith(t testing.TB, o startOptions) *env {
 	hs.Config = srv.HTTPServer()
 	hs.Start()
 	t.Cleanup(hs.Close)
-	_, admin, err := server.IssueToken(t.Context(), st, "admin", store.RoleAdmin, nil, "", clock.Now())
+	_, admin, err := server.IssueToken(t.Context(), st, "test", "admin", store.RoleAdmin, nil, "", clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

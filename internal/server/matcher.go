@@ -3,8 +3,6 @@ package server
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -94,11 +92,7 @@ func (m *matcher) fingerprint() string {
 	if !ok {
 		return ""
 	}
-	h := sha256.New()
-	for _, e := range st.Ecosystems {
-		fmt.Fprintf(h, "%s\x00%s\x00%d\n", e.Name, e.File, e.Records)
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return st.Fingerprint()
 }
 
 // match finds the vulnerabilities of pkgs.

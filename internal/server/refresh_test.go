@@ -90,7 +90,7 @@ func TestRefreshRematches(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- srv.Run(ctx, l, &http.Server{}, time.Second) }()
 	t.Cleanup(func() { cancel(); <-stopped })
-	_, admin, err := server.IssueToken(t.Context(), st, "admin", store.RoleAdmin, nil, "", clock.Now())
+	_, admin, err := server.IssueToken(t.Context(), st, "test", "admin", store.RoleAdmin, nil, "", clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,27 @@ type changeSet struct {
 	withdrawn  map[string]bool
 }
 
+// merge is the change set of both refreshes.
+func (c changeSet) merge(o changeSet) changeSet {
+	if o.empty() {
+		return c
+	}
+	out := changeSet{all: c.all || o.all, withdrawn: map[string]bool{}}
+	out.keys = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.keys), o.keys...))))
+	out.ecosystems = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.ecosystems), o.ecosystems...))))
+	out.ids = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.ids), o.ids...))))
+	// The later change (c) decides about an id both name.
+	for id := range o.withdrawn {
+		if !slices.Contains(c.ids, id) {
+			out.withdrawn[id] = true
+		}
+	}
+	for id := range c.withdrawn {
+		out.withdrawn[id] = true
+	}
+	return out
+}
+
 func (c changeSet) empty() bool {
 	return !c.all && len(c.keys) == 0 && len(c.ecosystems) == 0 && len(c.ids) == 0
 }

@@ -83,7 +83,7 @@ func TestReplicasPostgres(t *testing.T) {
 		return r
 	}
 	a, b := start("a"), start("b")
-	_, admin, err := server.IssueToken(t.Context(), a.st, "admin", store.RoleAdmin, nil, "", time.Now())
+	_, admin, err := server.IssueToken(t.Context(), a.st, "test", "admin", store.RoleAdmin, nil, "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -67,6 +68,11 @@ type Options struct {
 	// SyncInterval is how often this server checks whether another
 	// published a newer vulnerability database revision (default 10 s).
 	SyncInterval time.Duration
+	// AuditKey, when set, signs a checkpoint of the audit log's head every
+	// AuditCheckpoint (default 1 h) and at shutdown; /api/v1/audit/verify
+	// checks checkpoints against it.
+	AuditKey        ed25519.PrivateKey
+	AuditCheckpoint time.Duration
 	// JobHook, in tests, runs when a job starts (its error fails the job).
 	JobHook func(ctx context.Context, kind string) error
 }
@@ -139,6 +145,10 @@ type Server struct {
 	rev       atomic.Int64
 	synced    atomic.Bool
 	refreshMu sync.Mutex // one refresh at a time
+	// unpublished is a change swapped into the database in use whose
+	// publication failed (guarded by refreshMu): the next refresh
+	// publishes it.
+	unpublished changeSet
 	// ingestMu is read-held by a push from its match to its commit and
 	// held by a database swap.
 	ingestMu sync.RWMutex
@@ -256,6 +266,13 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 			wg.Go(func() { s.scheduleLoop(bg, s.opts.RefreshInterval) })
 		}
 		wg.Go(func() { s.syncLoop(bg, s.opts.SyncInterval) })
+		if s.opts.AuditKey != nil {
+			every := s.opts.AuditCheckpoint
+			if every <= 0 {
+				every = time.Hour
+			}
+			wg.Go(func() { s.checkpointLoop(bg, every) })
+		}
 		s.jobs.runMu.Lock()
 		s.jobs.running = true
 		s.jobs.runMu.Unlock()

@@ -38,7 +38,7 @@ func start(t testing.TB, authFailures ...int) *env {
 }
 
 func (e *env) token(role string, projects ...string) string {
-	_, tok, err := server.IssueToken(e.t.Context(), e.st, role, role, projects, "", e.clock.Now())
+	_, tok, err := server.IssueToken(e.t.Context(), e.st, "test", role, role, projects, "", e.clock.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	if err := e.st.RevokeToken(ctx, ts[len(ts)-1].ID, "test"); err != nil {
 		t.Fatal(err)
 	}
-	_, expired, err := server.IssueToken(ctx, e.st, "exp", store.RoleAdmin, nil, "1m", e.clock.Now())
+	_, expired, err := server.IssueToken(ctx, e.st, "test", "exp", store.RoleAdmin, nil, "1m", e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func resolve(t *testing.T, e *env, v, digest string, finding int64) string {
 	case "@finding":
 		return fmt.Sprint(finding)
 	case "@spare-token":
-		tt, _, err := server.IssueToken(t.Context(), e.st, "spare", store.RoleReader, nil, "", e.clock.Now())
+		tt, _, err := server.IssueToken(t.Context(), e.st, "test", "spare", store.RoleReader, nil, "", e.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

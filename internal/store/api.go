@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"log/slog"
 	"time"
 
+	"github.com/vigil-sec/vigil/internal/audit"
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/severity"
 )
@@ -262,6 +264,16 @@ type API interface {
 	// revision the findings follow.
 	VulnDBState(ctx context.Context) (VulnDBState, error)
 	PublishVulnDB(ctx context.Context, fingerprint, by string, next func(rev int64) ([]JobSpec, error)) (int64, error)
+
+	// The audit log (audit.go): every decision above appends a record in
+	// its own transaction; these read, verify, checkpoint and extend it.
+	AppendAudit(ctx context.Context, actor, kind, subject string, payload any) (audit.Record, error)
+	AppendAuditChange(ctx context.Context, actor, kind, subject string, payload any) (bool, error)
+	AuditCheckpoint(ctx context.Context, key ed25519.PrivateKey, actor string) (audit.Record, bool, error)
+	AuditHead(ctx context.Context) (audit.Head, error)
+	AuditRecords(ctx context.Context, after int64, limit int) ([]audit.Record, error)
+	ExportAudit(ctx context.Context, from, to time.Time, fn func(*audit.Record) error) error
+	VerifyAudit(ctx context.Context, v *audit.Verifier) (audit.Report, error)
 
 	CreateToken(ctx context.Context, t Token) (Token, error)
 	TokenByHash(ctx context.Context, hash []byte) (Token, error) // ErrNotFound

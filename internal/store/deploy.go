@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Deploy records that an artifact runs in an environment and service. An
@@ -69,15 +70,38 @@ func (s *Store) Deploy(ctx context.Context, d Deploy) (DeployResult, error) {
 		if res.Deployment, err = scanDeployment(t.queryRow(ctx, deploymentCols+" WHERE d.id = ?", id)); err != nil {
 			return err
 		}
+		rec := deployAudit{Project: d.Project, Digest: d.Digest, DeploymentID: id, Environment: d.Environment, Service: d.Service,
+			Cluster: d.Cluster, Namespace: d.Namespace, Start: msTime(atMS), Changes: []auditChange{}}
 		if res.Replaced != nil {
-			res.Resolved, err = t.resolveReplaced(ctx, res.Replaced.ArtifactID, artifactID, d, atMS)
+			rec.Replaced = res.Replaced.ID
+			if res.Resolved, err = t.resolveReplaced(ctx, res.Replaced.ArtifactID, artifactID, d, atMS); err != nil {
+				return err
+			}
+			for _, f := range res.Resolved {
+				rec.Changes = append(rec.Changes, auditChange{FindingID: f.ID, To: f.State, Reason: f.Reason})
+			}
 		}
-		return err
+		return t.audit(ctx, d.Actor, AuditDeploy, subject("artifact", artifactID), rec)
 	})
 	if err != nil {
 		return DeployResult{}, fmt.Errorf("deploy %q to %q: %w", d.Digest, d.Environment, err)
 	}
 	return res, nil
+}
+
+// deployAudit is the audit record of a deployment, with the findings it
+// resolved on the artifact it replaced.
+type deployAudit struct {
+	Project      string        `json:"project"`
+	Digest       string        `json:"digest"`
+	DeploymentID int64         `json:"deployment_id"`
+	Environment  string        `json:"environment"`
+	Service      string        `json:"service"`
+	Cluster      string        `json:"cluster,omitempty"`
+	Namespace    string        `json:"namespace,omitempty"`
+	Start        time.Time     `json:"start"`
+	Replaced     int64         `json:"replaced_deployment,omitempty"`
+	Changes      []auditChange `json:"state_changes"`
 }
 
 // resolveReplaced fixes the open and accepted findings of the replaced

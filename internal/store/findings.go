@@ -315,6 +315,13 @@ func (s *Store) SetState(ctx context.Context, c StateChange) (Finding, error) {
 			actor: c.Actor, from: f.State, to: c.To, reason: c.Reason, data: data}}); err != nil {
 			return err
 		}
+		rec := stateAudit{Project: f.Project, ArtifactID: f.ArtifactID, Key: f.Key, VulnerabilityID: f.VulnerabilityID, From: f.State, To: c.To, Reason: c.Reason}
+		if c.To == StateAccepted {
+			rec.Approver, rec.Until = c.Actor, c.Until.UTC().Truncate(time.Millisecond)
+		}
+		if err := t.audit(ctx, c.Actor, AuditFindingState, subject("finding", f.ID), rec); err != nil {
+			return err
+		}
 		out, err = t.finding(ctx, f.ID)
 		return err
 	})
@@ -322,6 +329,21 @@ func (s *Store) SetState(ctx context.Context, c StateChange) (Finding, error) {
 		return Finding{}, fmt.Errorf("set state of finding %d: %w", c.FindingID, err)
 	}
 	return out, nil
+}
+
+// stateAudit is the audit record of a finding's state change: a triage
+// decision, an acceptance (with its approver and expiry) or a
+// suppression pushed by the CLI.
+type stateAudit struct {
+	Project         string    `json:"project,omitempty"`
+	ArtifactID      int64     `json:"artifact_id"`
+	Key             string    `json:"key,omitempty"`
+	VulnerabilityID string    `json:"vulnerability_id,omitempty"`
+	From            string    `json:"from"`
+	To              string    `json:"to"`
+	Reason          string    `json:"reason"`
+	Approver        string    `json:"approver,omitempty"`
+	Until           time.Time `json:"until,omitzero"`
 }
 
 func (t *tx) projectOf(ctx context.Context, artifactID int64) (int64, error) {
@@ -357,6 +379,9 @@ func (s *Store) ExpireAcceptances(ctx context.Context) (int, error) {
 			}
 			evs = append(evs, event{kind: EventFindingState, projectID: e.projectID, artifactID: e.artifactID, findingID: e.id,
 				actor: "system", from: StateAccepted, to: StateOpen, reason: reason})
+			if err := t.audit(ctx, "system", AuditFindingState, subject("finding", e.id), stateAudit{ArtifactID: e.artifactID, From: StateAccepted, To: StateOpen, Reason: reason}); err != nil {
+				return err
+			}
 		}
 		n = len(list)
 		return t.events(ctx, evs)

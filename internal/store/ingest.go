@@ -226,7 +226,33 @@ func (t *tx) ingest(ctx context.Context, in Ingest, pkgs []*pkgEntry) (IngestRes
 		return res, fmt.Errorf("look up artifact %q: %w", a.Digest, err)
 	}
 	res.Artifact, err = scanArtifact(t.queryRow(ctx, artifactCols+" WHERE a.id = ?", id))
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	rec := ingestAudit{Project: in.Project, ArtifactID: id, Digest: a.Digest, Kind: a.Kind, Name: a.Name, Version: a.Version,
+		Format: a.Format, Tool: strings.TrimSpace(a.ToolName + " " + a.ToolVersion), Created: res.Created, DBRevision: in.DBRevision}
+	if res.Created {
+		rec.Packages, rec.Findings, rec.FindingsSHA256 = len(pkgs), len(in.Findings), findingsDigest(in.Findings)
+	}
+	return res, t.audit(ctx, in.Actor, AuditIngest, subject("artifact", id), rec)
+}
+
+// ingestAudit is the audit record of an ingest: what was pushed, and what
+// it decided (the findings, by digest).
+type ingestAudit struct {
+	Project        string `json:"project"`
+	ArtifactID     int64  `json:"artifact_id"`
+	Digest         string `json:"digest"`
+	Kind           string `json:"kind"`
+	Name           string `json:"name"`
+	Version        string `json:"version,omitempty"`
+	Format         string `json:"format"`
+	Tool           string `json:"tool,omitempty"`
+	Created        bool   `json:"created"`
+	Packages       int    `json:"packages"`
+	Findings       int    `json:"findings"`
+	FindingsSHA256 string `json:"findings_sha256,omitempty"`
+	DBRevision     *int64 `json:"vulndb_revision,omitempty"`
 }
 
 // pkgEntry is one distinct package of an ingest.

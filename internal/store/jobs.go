@@ -358,8 +358,14 @@ func (s *Store) PublishVulnDB(ctx context.Context, fingerprint, by string, next 
 		err := t.queryRow(ctx, `INSERT INTO vulndb_state (id, revision, fingerprint, updated_at, updated_by) VALUES (1, 1, ?, ?, ?)
  ON CONFLICT (id) DO UPDATE SET revision = vulndb_state.revision + 1, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at, updated_by = excluded.updated_by
  RETURNING revision`, fingerprint, now, by).Scan(&rev)
-		if err != nil || next == nil {
+		if err != nil {
 			return err
+		}
+		if err := t.audit(ctx, by, AuditVulnDB, "vulndb", map[string]any{"revision": rev, "fingerprint": fingerprint}); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
 		}
 		jobs, err := next(rev)
 		if err != nil {

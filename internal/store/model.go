@@ -73,6 +73,9 @@ type Project struct {
 	Team      string            `json:"team"`
 	Labels    map[string]string `json:"labels"`
 	CreatedAt time.Time         `json:"created_at"`
+	// CreatedBy names who creates it in CreateProject (for the audit
+	// record; not stored on the project).
+	CreatedBy string `json:"-"`
 }
 
 // Artifact is a built thing: a container image (by digest) or a source
@@ -213,6 +216,8 @@ type Token struct {
 	Projects  []string  `json:"projects"` // empty: global
 	Hash      []byte    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
+	// CreatedBy is who created it (the audit record's actor).
+	CreatedBy string    `json:"created_by,omitempty"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
 	LastUsed  time.Time `json:"last_used_at,omitzero"`

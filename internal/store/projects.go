@@ -55,6 +55,9 @@ func (s *Store) CreateProject(ctx context.Context, p Project) (Project, error) {
 		if err != nil {
 			return fmt.Errorf("create project %q: %w", p.Name, err)
 		}
+		if err := t.audit(ctx, p.CreatedBy, AuditProjectCreate, "project:"+p.Name, map[string]any{"team": p.Team, "labels": p.Labels}); err != nil {
+			return err
+		}
 		p, err = t.project(ctx, id)
 		return err
 	})

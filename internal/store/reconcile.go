@@ -51,6 +51,9 @@ func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, er
 				return err
 			}
 		}
+		if err := t.auditReconcile(ctx, r.Actor, subject("artifact", r.ArtifactID), []int64{r.ArtifactID}, r.Kind, &w, res); err != nil {
+			return err
+		}
 		return t.flush(ctx, &w, r.Actor, now)
 	})
 	if err != nil {
@@ -247,4 +250,22 @@ func (t *tx) artifactPackageIDs(ctx context.Context, artifactID int64) (map[stri
 	ids := make(map[string]int64)
 	err = eachPackageID(rows, func(key string, id int64) { ids[key] = id })
 	return ids, err
+}
+
+// reconcileAudit is the audit record of a re-match: its counts and every
+// state change it made.
+type reconcileAudit struct {
+	Artifacts []int64         `json:"artifacts"`
+	Kind      string          `json:"kind"`
+	Result    ReconcileResult `json:"result"`
+	Changes   []auditChange   `json:"state_changes"`
+}
+
+// auditReconcile records what a reconcile changed (nothing when it
+// changed nothing).
+func (t *tx) auditReconcile(ctx context.Context, actor, subj string, artifacts []int64, kind string, w *reconcileWrites, res ReconcileResult) error {
+	if res == (ReconcileResult{}) {
+		return nil
+	}
+	return t.audit(ctx, actor, AuditReconcile, subj, reconcileAudit{Artifacts: artifacts, Kind: kind, Result: res, Changes: stateChanges(w.evs)})
 }

@@ -330,6 +330,13 @@ func (s *Store) ReconcilePackages(ctx context.Context, r ReconcilePackages) (Rec
 		if err := w.resolvePackageIDs(func(int64) map[string]int64 { return pkgIDs }); err != nil {
 			return err
 		}
+		ids := make([]int64, len(r.Artifacts))
+		for i := range r.Artifacts {
+			ids[i] = r.Artifacts[i].ArtifactID
+		}
+		if err := t.auditReconcile(ctx, r.Actor, "rematch", ids, KindVulnerability, &w, res); err != nil {
+			return err
+		}
 		if err := t.flush(ctx, &w, r.Actor, now); err != nil {
 			return err
 		}

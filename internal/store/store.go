@@ -18,6 +18,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/vigil-sec/vigil/internal/audit"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
 
@@ -292,6 +293,9 @@ type tx struct {
 	// (checkRevision).
 	rev     int64
 	revRead bool
+	// head is the audit log's head, once read (auditHead).
+	head      audit.Head
+	auditRead bool
 }
 
 // maxPackageCache bounds the package cache (identity -> id): at some

@@ -10,14 +10,14 @@ import (
 // touchEvery is how often TouchToken writes a token's last use.
 const touchEvery = time.Minute
 
-const tokenCols = "SELECT id, name, role, projects, hash, created_at, expires_at, revoked_at, last_used FROM tokens"
+const tokenCols = "SELECT id, name, role, projects, hash, created_at, created_by, expires_at, revoked_at, last_used FROM tokens"
 
 func scanToken(r scanner) (Token, error) {
 	var t Token
 	var projects sql.NullString
 	var created int64
 	var expires, revoked, used sql.NullInt64
-	if err := r.Scan(&t.ID, &t.Name, &t.Role, &projects, &t.Hash, &created, &expires, &revoked, &used); err != nil {
+	if err := r.Scan(&t.ID, &t.Name, &t.Role, &projects, &t.Hash, &created, &t.CreatedBy, &expires, &revoked, &used); err != nil {
 		return Token{}, err
 	}
 	t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsed = msTime(created), fromMS(expires), fromMS(revoked), fromMS(used)
@@ -43,8 +43,8 @@ func (s *Store) CreateToken(ctx context.Context, tok Token) (Token, error) {
 	}
 	var out Token
 	err := s.write(ctx, func(t *tx) error {
-		id, err := t.insertID(ctx, "INSERT INTO tokens (name, role, projects, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-			tok.Name, tok.Role, jsonText(nonNil(tok.Projects)), tok.Hash, s.now().UnixMilli(), ms(tok.ExpiresAt))
+		id, err := t.insertID(ctx, "INSERT INTO tokens (name, role, projects, hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			tok.Name, tok.Role, jsonText(nonNil(tok.Projects)), tok.Hash, s.now().UnixMilli(), tok.CreatedBy, ms(tok.ExpiresAt))
 		if isUniqueViolation(err) {
 			return ErrExists
 		}
@@ -54,6 +54,10 @@ func (s *Store) CreateToken(ctx context.Context, tok Token) (Token, error) {
 		if err := t.events(ctx, []event{{kind: EventTokenCreated, data: jsonText(map[string]any{"token_id": id, "name": tok.Name, "role": tok.Role, "projects": nonNil(tok.Projects)})}}); err != nil {
 			return err
 		}
+		// The token's id and name, never its secret or hash.
+		if err := t.audit(ctx, tok.CreatedBy, AuditTokenCreate, subject("token", id), tokenAudit{Name: tok.Name, Role: tok.Role, Projects: nonNil(tok.Projects), ExpiresAt: tok.ExpiresAt.UTC().Truncate(time.Millisecond)}); err != nil {
+			return err
+		}
 		out, err = scanToken(t.queryRow(ctx, tokenCols+" WHERE id = ?", id))
 		return err
 	})
@@ -61,6 +65,14 @@ func (s *Store) CreateToken(ctx context.Context, tok Token) (Token, error) {
 		return Token{}, fmt.Errorf("create token: %w", err)
 	}
 	return out, nil
+}
+
+// tokenAudit is the audit record of a token's creation or revocation.
+type tokenAudit struct {
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Projects  []string  `json:"projects,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // TokenByHash returns the token with the hash (revoked and expired ones
@@ -83,13 +95,17 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 func (s *Store) RevokeToken(ctx context.Context, id int64, actor string) error {
 	err := s.write(ctx, func(t *tx) error {
 		var revoked sql.NullInt64
-		if err := t.queryRow(ctx, "SELECT revoked_at FROM tokens WHERE id = ?", id).Scan(&revoked); err != nil {
+		var tok tokenAudit
+		if err := t.queryRow(ctx, "SELECT revoked_at, name, role FROM tokens WHERE id = ?", id).Scan(&revoked, &tok.Name, &tok.Role); err != nil {
 			return notFound(err, "token %d", id)
 		}
 		if revoked.Valid {
 			return nil
 		}
 		if _, err := t.exec(ctx, "UPDATE tokens SET revoked_at = ? WHERE id = ?", s.now().UnixMilli(), id); err != nil {
+			return err
+		}
+		if err := t.audit(ctx, actor, AuditTokenRevoke, subject("token", id), tok); err != nil {
 			return err
 		}
 		return t.events(ctx, []event{{kind: EventTokenRevoked, actor: actor, data: jsonText(map[string]int64{"token_id": id})}})

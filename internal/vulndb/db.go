@@ -3,6 +3,8 @@ package vulndb
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -245,6 +247,17 @@ type EcosystemStatus struct {
 	SHA256         string
 	Bytes          int64     // archive size
 	UpdatedAt      time.Time // last successful check or import
+}
+
+// Fingerprint identifies the database's content: per ecosystem its data
+// file (named by the content's hash) and record count, hashed. Two
+// databases that imported the same records agree on it.
+func (s Status) Fingerprint() string {
+	h := sha256.New()
+	for _, e := range s.Ecosystems {
+		fmt.Fprintf(h, "%s\x00%s\x00%d\n", e.Name, e.File, e.Records)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Age is how old the database is at now.
