@@ -266,4 +266,10 @@ type API interface {
 	ListTokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, id int64, actor string) error
 	TouchToken(ctx context.Context, id int64) error
+
+	// Sessions (sessions.go): dashboard logins, stored by hash.
+	CreateSession(ctx context.Context, s Session) (Session, error)
+	SessionByHash(ctx context.Context, hash []byte) (Session, Token, error) // ErrNotFound
+	DeleteSession(ctx context.Context, hash []byte) error
+	DeleteExpiredSessions(ctx context.Context) (int, error)
 }
