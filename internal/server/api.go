@@ -675,7 +675,7 @@ func (s *Server) registerFindings() {
 		Op:   huma.Operation{OperationID: "get-summary", Method: http.MethodGet, Path: "/api/v1/summary", Summary: "Open findings by severity and environment, and the oldest open findings", Tags: []string{"findings"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
 	}, func(ctx context.Context, _ *struct{}) (*Item[store.Summary], error) {
-		sum, err := through(ctx, s.reads, cacheKey("get-summary", principal(ctx), nil), func(sum store.Summary) int { return 2048 + 1536*len(sum.Oldest) }, func() (store.Summary, error) {
+		sum, err := through(ctx, s.reads, cacheKey("get-summary", principal(ctx), nil), func(sum store.Summary) int { return 2048 + 1536*len(sum.Oldest) + 256*len(sum.Worst) }, func() (store.Summary, error) {
 			return s.store.Summary(ctx, principal(ctx).Scope())
 		})
 		if err != nil {

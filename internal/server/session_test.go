@@ -217,6 +217,8 @@ func TestDashboardServed(t *testing.T) {
 		{"/", 200, true},
 		{"/projects/shop", 200, true},
 		{"/api/v2/nothing", 404, false},
+		{"/projects/web.app", 200, true},
+		{"/assets/missing.js", 404, false},
 		{"/missing.js", 404, false},
 	} {
 		resp, err := http.Get(e.url + tt.path)

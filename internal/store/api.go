@@ -192,6 +192,16 @@ type Summary struct {
 	ByEnvironment map[string]map[string]int `json:"by_environment"`
 	// Oldest are the open findings with the earliest first_seen (at most 10).
 	Oldest []FindingView `json:"oldest"`
+	// Worst are the projects with the most severe open findings (at most
+	// 10): by critical count, then high, medium, low, unknown, then name.
+	Worst []ProjectOpen `json:"worst_projects"`
+}
+
+// ProjectOpen counts a project's open findings by severity name.
+type ProjectOpen struct {
+	Project string         `json:"project"`
+	Open    map[string]int `json:"open"`
+	Total   int            `json:"total"`
 }
 
 // API is the whole storage contract; *Store implements it for SQLite and

@@ -687,11 +687,21 @@ func testSummary(t *testing.T, s *Store, c *clock, _ string) {
 	if len(sum.Oldest) != 5 || sum.Oldest[0].Project != "web" || !slices.IsSortedFunc(sum.Oldest, func(a, b FindingView) int { return a.FirstSeen.Compare(b.FirstSeen) }) {
 		t.Errorf("Oldest = %d, first %+v", len(sum.Oldest), sum.Oldest[0].Finding)
 	}
+	if len(sum.Worst) == 0 || sum.Worst[0].Open["CRITICAL"] == 0 || !slices.IsSortedFunc(sum.Worst, func(a, b ProjectOpen) int { return b.Open["CRITICAL"] - a.Open["CRITICAL"] }) {
+		t.Errorf("Worst = %+v", sum.Worst)
+	}
+	total := 0
+	for _, w := range sum.Worst {
+		total += w.Total
+	}
+	if total != 5 {
+		t.Errorf("Worst totals %d, want the 5 open findings", total)
+	}
 	scoped, err := s.Summary(ctx, Scope{Projects: []string{"web"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scoped.Open["CRITICAL"] != 1 || len(scoped.ByEnvironment) != 1 || len(scoped.Oldest) != 2 {
+	if scoped.Open["CRITICAL"] != 1 || len(scoped.ByEnvironment) != 1 || len(scoped.Oldest) != 2 || len(scoped.Worst) != 1 || scoped.Worst[0].Project != "web" {
 		t.Errorf("scoped summary = %+v", scoped)
 	}
 	none, err := s.Summary(ctx, Scope{Projects: []string{}})

@@ -25,8 +25,8 @@ func Files() fs.FS {
 	return sub
 }
 
-// Handler serves the dashboard: the built files, and index.html for any
-// other path without an extension (the routes of the single-page app).
+// Handler serves the dashboard: the built files, and index.html for the
+// other paths (the routes of the single-page app).
 // Paths under /api/ are never the app's: they are 404 here.
 func Handler() http.Handler {
 	files := Files()
@@ -44,11 +44,13 @@ func Handler() http.Handler {
 		}
 		st, err := fs.Stat(files, name)
 		if err != nil || st.IsDir() {
-			if path.Ext(name) == "" {
-				serveIndex(w, r, files)
+			// The app's routes may hold dots (project web.app, a purl):
+			// only the asset directory and the root's files are files.
+			if strings.HasPrefix(name, "assets/") || (!strings.Contains(name, "/") && path.Ext(name) != "") {
+				http.NotFound(w, r)
 				return
 			}
-			http.NotFound(w, r)
+			serveIndex(w, r, files)
 			return
 		}
 		if strings.HasPrefix(name, "assets/") {
