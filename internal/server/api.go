@@ -687,10 +687,17 @@ func (s *Server) registerFindings() {
 		Op:   huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events", Summary: "The change log after a sequence number", Tags: []string{"events"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
 	}, func(ctx context.Context, in *struct {
-		After int64 `query:"after" minimum:"0"`
-		Limit int   `query:"limit" minimum:"0" maximum:"1000"`
+		After  int64 `query:"after" minimum:"0"`
+		Limit  int   `query:"limit" minimum:"0" maximum:"1000"`
+		Latest bool  `query:"latest" doc:"the newest limit events (still oldest first); after is ignored"`
 	}) (*List[store.Event], error) {
-		es, err := s.store.Events(ctx, principal(ctx).Scope(), in.After, in.Limit)
+		var es []store.Event
+		var err error
+		if in.Latest {
+			es, err = s.store.LatestEvents(ctx, principal(ctx).Scope(), in.Limit)
+		} else {
+			es, err = s.store.Events(ctx, principal(ctx).Scope(), in.After, in.Limit)
+		}
 		if err != nil {
 			return nil, storeErr(err)
 		}

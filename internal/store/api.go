@@ -255,6 +255,8 @@ type API interface {
 
 	// Events lists the change log after sequence number after.
 	Events(ctx context.Context, s Scope, after int64, limit int) ([]Event, error)
+	// LatestEvents lists the newest events, oldest first.
+	LatestEvents(ctx context.Context, s Scope, limit int) ([]Event, error)
 
 	// Jobs (jobs.go): leased background work, run once across processes.
 	EnqueueJob(ctx context.Context, j JobSpec) (int64, bool, error)

@@ -716,6 +716,10 @@ func testSummary(t *testing.T, s *Store, c *clock, _ string) {
 	if len(all) != 2+5+2 || !slices.IsSortedFunc(all, func(a, b Event) int { return int(a.Seq - b.Seq) }) {
 		t.Errorf("events = %d", len(all))
 	}
+	latest, err := s.LatestEvents(ctx, Scope{}, 3)
+	if err != nil || len(latest) != 3 || latest[2].Seq != all[len(all)-1].Seq || latest[0].Seq != all[len(all)-3].Seq {
+		t.Errorf("latest events = %+v, %v", latest, err)
+	}
 	tail, err := s.Events(ctx, Scope{}, all[3].Seq, 2)
 	if err != nil || len(tail) != 2 || tail[0].Seq != all[4].Seq {
 		t.Errorf("Events(after %d, 2) = %+v, %v", all[3].Seq, tail, err)

@@ -247,6 +247,21 @@ func (s *Store) Events(ctx context.Context, sc Scope, after int64, limit int) ([
 	return evs, nil
 }
 
+// LatestEvents lists the newest limit events of the scope, oldest first.
+func (s *Store) LatestEvents(ctx context.Context, sc Scope, limit int) ([]Event, error) {
+	var w where
+	w.scope(sc, "e.project_id")
+	if w.err != nil {
+		return nil, w.err
+	}
+	evs, err := s.eventList(ctx, w.String()+" ORDER BY e.seq DESC LIMIT ?", append(w.args, Page{Limit: limit}.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("latest events: %w", err)
+	}
+	slices.Reverse(evs)
+	return evs, nil
+}
+
 func (s *Store) eventList(ctx context.Context, tail string, args ...any) ([]Event, error) {
 	rows, err := s.query(ctx, `SELECT e.seq, e.at, e.kind, COALESCE(pr.name, ''), e.artifact_id, e.finding_id, e.actor, e.from_state, e.to_state, e.reason, e.data
  FROM events e LEFT JOIN projects pr ON pr.id = e.project_id`+tail, args...)
