@@ -72,7 +72,7 @@ async function axe(name) {
 
 async function shot(name, compare) {
   // Times change from run to run: they are masked.
-  const opts = { fullPage: true, animations: 'disabled', caret: 'hide', mask: [page.locator('time'), page.locator('input[type=date]')], maskColor: '#777777' };
+  const opts = { fullPage: true, animations: 'disabled', caret: 'hide', mask: [page.locator('time'), page.locator('.age'), page.locator('input[type=date]')], maskColor: '#777777' };
   const file = join(out, name + '.png');
   const buf = await page.screenshot({ ...opts, path: file });
   if (!compare) return;
@@ -184,6 +184,7 @@ await page.getByLabel('Reason (required)').fill('not reachable: left-pad is used
 await page.getByLabel(/Accepted until/).fill('2099-12-31');
 await page.getByRole('button', { name: 'Save decision' }).click();
 await page.getByText('Saved.').waitFor();
+await page.locator('dl.facts .state-accepted').waitFor({ timeout: 10000 }).catch(() => {});
 check((await page.locator('dl.facts').innerText()).includes('accepted'), 'the finding is accepted');
 check((await page.locator('section[aria-labelledby=history-h]').innerText()).includes('not reachable'), 'the history shows the acceptance and its reason');
 await shot('finding-accepted', false);

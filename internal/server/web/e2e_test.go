@@ -98,9 +98,10 @@ func TestDashboardE2E(t *testing.T) {
 		apiCall(t, srv, admin, "POST", "/api/v1/projects/"+p.project+"/artifacts?version=1.0.0", doc, &out)
 		digests[p.project] = out.Artifact.Digest
 	}
-	for project, env := range map[string]string{"shop": "prod", "pad": "staging", "web": "prod"} {
-		body := fmt.Sprintf(`{"artifact":%q,"environment":%q,"at":"2026-11-01T00:00:00Z"}`, digests[project], env)
-		apiCall(t, srv, admin, "POST", "/api/v1/projects/"+project+"/deployments", []byte(body), nil)
+	// In a fixed order: the screenshots compared show the events.
+	for _, d := range []struct{ project, env string }{{"shop", "prod"}, {"web", "prod"}, {"pad", "staging"}} {
+		body := fmt.Sprintf(`{"artifact":%q,"environment":%q,"at":"2026-11-01T00:00:00Z"}`, digests[d.project], d.env)
+		apiCall(t, srv, admin, "POST", "/api/v1/projects/"+d.project+"/deployments", []byte(body), nil)
 	}
 
 	artifacts := os.Getenv("VIGIL_E2E_ARTIFACTS")

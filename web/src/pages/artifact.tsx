@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Artifact, type List, type Package } from '../api';
+import { api, type Artifact, type Finding, type List, type Package } from '../api';
 import { paths, type Route, setParam } from '../router';
 import { Digest, ErrorBox, Loading, Section, Time, useLoad } from '../ui';
 import { FindingsList, stateParam } from './findings';
@@ -23,6 +23,13 @@ function layersOf(p: Package): string[] {
 
 export function ArtifactPage({ id, route }: { id: number; route: Route }) {
   const art = useLoad(() => api.get<Artifact>('/api/v1/artifacts/' + id), [id]);
+  // Open findings per layer: the layers of the files that hold each
+  // finding's package.
+  const open = useLoad(() => api.get<List<Finding>>(`/api/v1/findings?artifact=${id}&state=open&limit=1000`), [id]);
+  const perLayer = new Map<string, number>();
+  for (const f of open.data?.items || []) {
+    for (const l of new Set((f.package?.locations || []).map((x) => x.layer).filter(Boolean))) perLayer.set(l as string, (perLayer.get(l as string) || 0) + 1);
+  }
   const q = route.params.get('q') || '';
   const layer = route.params.get('layer') || '';
   return (
@@ -93,6 +100,9 @@ export function ArtifactPage({ id, route }: { id: number; route: Route }) {
                   <th scope="col" class="num">
                     Packages added
                   </th>
+                  <th scope="col" class="num">
+                    Open findings
+                  </th>
                   <th scope="col">Show</th>
                 </tr>
               </thead>
@@ -105,6 +115,7 @@ export function ArtifactPage({ id, route }: { id: number; route: Route }) {
                     </td>
                     <td class="wrap">{l.created_by || '—'}</td>
                     <td class="num">{l.packages}</td>
+                    <td class="num">{open.data ? perLayer.get(l.digest) || 0 : '…'}{open.data?.next_cursor ? '+' : ''}</td>
                     <td>
                       <button type="button" class="link" onClick={() => setParam('layer', layer === l.digest ? '' : l.digest)} aria-pressed={layer === l.digest ? 'true' : 'false'}>
                         {layer === l.digest ? 'All packages' : 'Its packages'}

@@ -1,13 +1,15 @@
-import { api, type Event, type List, SEVERITIES, type Summary } from '../api';
+import { api, type Deployment, type Event, type List, SEVERITIES, type Summary } from '../api';
 import { paths } from '../router';
-import { Section, Sev, SevBars, Time, useLoad } from '../ui';
+import { age, Digest, Section, Sev, SevBars, Time, useLoad } from '../ui';
 
 export function Overview() {
   const summary = useLoad(() => api.get<Summary>('/api/v1/summary'), []);
   const events = useLoad(() => api.get<List<Event>>('/api/v1/events?latest=true&limit=15'), []);
+  const deps = useLoad(() => api.get<List<Deployment>>('/api/v1/deployments?active=true&limit=1000'), []);
   const reload = () => {
     summary.reload();
     events.reload();
+    deps.reload();
   };
   const total = (c: Record<string, number>) => SEVERITIES.reduce((a, s) => a + (c[s] || 0), 0);
   return (
@@ -181,6 +183,55 @@ export function Overview() {
           </div>
         )}
       </Section>
+      <Section
+        title="Longest-running deployments"
+        id="fresh"
+        load={deps}
+        empty={(l) => l.items.length === 0}
+        emptyText="Nothing is deployed yet."
+      >
+        {(l) => (
+          <div class="scroll">
+            <table>
+              <caption class="sr-only">What has run the longest without a new deployment (freshness)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Environment</th>
+                  <th scope="col">Project</th>
+                  <th scope="col">Service</th>
+                  <th scope="col">Artifact</th>
+                  <th scope="col">Since</th>
+                  <th scope="col">Running for</th>
+                </tr>
+              </thead>
+              <tbody>
+                {l.items
+                  .slice()
+                  .sort((a, b) => a.start.localeCompare(b.start) || a.id - b.id)
+                  .slice(0, 10)
+                  .map((d) => (
+                    <tr key={d.id}>
+                      <th scope="row">{d.environment}</th>
+                      <td>
+                        <a href={paths.project(d.project)}>{d.project}</a>
+                      </td>
+                      <td>{d.service}</td>
+                      <td>
+                        <a href={paths.artifact(d.artifact_id)}>
+                          <Digest d={d.digest} />
+                        </a>
+                      </td>
+                      <td>
+                        <Time t={d.start} />
+                      </td>
+                      <td class="age">{age(d.start)}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
       <Section title="Latest events" id="events" load={events} empty={(l) => l.items.length === 0} emptyText="No events yet.">
         {(l) => (
           <ol class="events" reversed>
@@ -239,7 +290,7 @@ export function EventLine({ e }: { e: Event }) {
         </>
       )}
       {e.reason && <span class="muted"> — {e.reason}</span>}
-      <span class="muted"> by {e.actor}</span>
+      {e.actor && <span class="muted"> by {e.actor}</span>}
     </span>
   );
 }

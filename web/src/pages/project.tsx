@@ -73,7 +73,7 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
                       <td>
                         <Time t={d.start} />
                       </td>
-                      <td>{age(d.start)}</td>
+                      <td class="age">{age(d.start)}</td>
                     </tr>
                   ))}
               </tbody>
