@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,24 @@ func TestDashboardServed(t *testing.T) {
 		if resp.Header.Get("Content-Security-Policy") == "" {
 			t.Errorf("GET %s: no Content-Security-Policy", tt.path)
 		}
+	}
+}
+
+// TestLoginTLS: over TLS the session cookie is Secure.
+func TestLoginTLS(t *testing.T) {
+	e := start(t)
+	hs := httptest.NewUnstartedServer(e.srv.Handler())
+	hs.StartTLS()
+	t.Cleanup(hs.Close)
+	resp, err := hs.Client().Post(hs.URL+"/api/session", "application/json", strings.NewReader(fmt.Sprintf(`{"token":%q}`, e.admin)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 || len(resp.Cookies()) != 1 {
+		t.Fatalf("login over TLS: %d, %d cookies", resp.StatusCode, len(resp.Cookies()))
+	}
+	if c := resp.Cookies()[0]; !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+		t.Errorf("cookie over TLS %+v: want Secure, HttpOnly, SameSite=Strict", c)
 	}
 }

@@ -50,6 +50,8 @@ const browser = await chromium.launch({
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-US' });
 const page = await context.newPage();
+// CI shares two cores with the rest of go test ./...: be patient.
+page.setDefaultTimeout(60000);
 const problems = [];
 page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 page.on('console', (m) => {
