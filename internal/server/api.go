@@ -676,7 +676,7 @@ func (s *Server) registerFindings() {
 		Op:   huma.Operation{OperationID: "get-summary", Method: http.MethodGet, Path: "/api/v1/summary", Summary: "Open findings by severity and environment, and the oldest open findings", Tags: []string{"findings"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
 	}, func(ctx context.Context, _ *struct{}) (*Item[store.Summary], error) {
-		sum, err := through(ctx, s.reads, cacheKey("get-summary", principal(ctx), nil), func(sum store.Summary) int { return 2048 + 1536*len(sum.Oldest) }, func() (store.Summary, error) {
+		sum, err := through(ctx, s.reads, cacheKey("get-summary", principal(ctx), nil), func(sum store.Summary) int { return 2048 + 1536*len(sum.Oldest) + 256*len(sum.Worst) }, func() (store.Summary, error) {
 			return s.store.Summary(ctx, principal(ctx).Scope())
 		})
 		if err != nil {
@@ -688,10 +688,17 @@ func (s *Server) registerFindings() {
 		Op:   huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events", Summary: "The change log after a sequence number", Tags: []string{"events"}},
 		Rule: Rule{Role: store.RoleReader, Scope: ScopeFilter},
 	}, func(ctx context.Context, in *struct {
-		After int64 `query:"after" minimum:"0"`
-		Limit int   `query:"limit" minimum:"0" maximum:"1000"`
+		After  int64 `query:"after" minimum:"0"`
+		Limit  int   `query:"limit" minimum:"0" maximum:"1000"`
+		Latest bool  `query:"latest" doc:"the newest limit events (still oldest first); after is ignored"`
 	}) (*List[store.Event], error) {
-		es, err := s.store.Events(ctx, principal(ctx).Scope(), in.After, in.Limit)
+		var es []store.Event
+		var err error
+		if in.Latest {
+			es, err = s.store.LatestEvents(ctx, principal(ctx).Scope(), in.Limit)
+		} else {
+			es, err = s.store.Events(ctx, principal(ctx).Scope(), in.After, in.Limit)
+		}
 		if err != nil {
 			return nil, storeErr(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/store"
 )
@@ -125,6 +126,18 @@ func (s *Server) authenticate(ctx huma.Context) (auth.Principal, int, error) {
 		return auth.Principal{}, http.StatusTooManyRequests, errors.New("too many failed authentication attempts; try again later")
 	}
 	h := ctx.Header("Authorization")
+	if h == "" {
+		// The dashboard: a session cookie (and a CSRF token for a state
+		// change) instead of a bearer token.
+		r, _ := humago.Unwrap(ctx)
+		sa, err := s.sessionPrincipal(ctx.Context(), r, ip)
+		if sa.present {
+			if err != nil {
+				return auth.Principal{}, sa.status, err
+			}
+			return sa.p, 0, nil
+		}
+	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		if h != "" {

@@ -22,6 +22,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/vigil-sec/vigil/internal/server/auth"
+	"github.com/vigil-sec/vigil/internal/server/web"
 	"github.com/vigil-sec/vigil/internal/store"
 )
 
@@ -223,6 +224,10 @@ func New(opts Options) (*Server, error) {
 	s.register()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("POST /api/session", s.login)
+	s.mux.HandleFunc("GET /api/session", s.session)
+	s.mux.HandleFunc("DELETE /api/session", s.logout)
+	s.mux.Handle("GET /", web.Handler())
 	return s, nil
 }
 
@@ -335,6 +340,13 @@ func (s *Server) expire(ctx context.Context) {
 	if n > 0 {
 		s.log.Info("re-opened expired acceptances", "findings", n)
 	}
+	if n, err := s.store.DeleteExpiredSessions(ctx); err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("delete expired sessions", "err", err)
+		}
+	} else if n > 0 {
+		s.log.Info("deleted expired sessions", "sessions", n)
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -417,7 +429,7 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		_, _ = rand.Read(b)
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		securityHeaders(w.Header())
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))

@@ -194,6 +194,16 @@ type Summary struct {
 	ByEnvironment map[string]map[string]int `json:"by_environment"`
 	// Oldest are the open findings with the earliest first_seen (at most 10).
 	Oldest []FindingView `json:"oldest"`
+	// Worst are the projects with the most severe open findings (at most
+	// 10): by critical count, then high, medium, low, unknown, then name.
+	Worst []ProjectOpen `json:"worst_projects"`
+}
+
+// ProjectOpen counts a project's open findings by severity name.
+type ProjectOpen struct {
+	Project string         `json:"project"`
+	Open    map[string]int `json:"open"`
+	Total   int            `json:"total"`
 }
 
 // API is the whole storage contract; *Store implements it for SQLite and
@@ -249,6 +259,8 @@ type API interface {
 
 	// Events lists the change log after sequence number after.
 	Events(ctx context.Context, s Scope, after int64, limit int) ([]Event, error)
+	// LatestEvents lists the newest events, oldest first.
+	LatestEvents(ctx context.Context, s Scope, limit int) ([]Event, error)
 
 	// Jobs (jobs.go): leased background work, run once across processes.
 	EnqueueJob(ctx context.Context, j JobSpec) (int64, bool, error)
@@ -280,4 +292,10 @@ type API interface {
 	ListTokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, id int64, actor string) error
 	TouchToken(ctx context.Context, id int64) error
+
+	// Sessions (sessions.go): dashboard logins, stored by hash.
+	CreateSession(ctx context.Context, s Session) (Session, error)
+	SessionByHash(ctx context.Context, hash []byte) (Session, Token, error) // ErrNotFound
+	DeleteSession(ctx context.Context, hash []byte) error
+	DeleteExpiredSessions(ctx context.Context) (int, error)
 }

@@ -692,11 +692,21 @@ func testSummary(t *testing.T, s *Store, c *clock, _ string) {
 	if len(sum.Oldest) != 5 || sum.Oldest[0].Project != "web" || !slices.IsSortedFunc(sum.Oldest, func(a, b FindingView) int { return a.FirstSeen.Compare(b.FirstSeen) }) {
 		t.Errorf("Oldest = %d, first %+v", len(sum.Oldest), sum.Oldest[0].Finding)
 	}
+	if len(sum.Worst) == 0 || sum.Worst[0].Open["CRITICAL"] == 0 || !slices.IsSortedFunc(sum.Worst, func(a, b ProjectOpen) int { return b.Open["CRITICAL"] - a.Open["CRITICAL"] }) {
+		t.Errorf("Worst = %+v", sum.Worst)
+	}
+	total := 0
+	for _, w := range sum.Worst {
+		total += w.Total
+	}
+	if total != 5 {
+		t.Errorf("Worst totals %d, want the 5 open findings", total)
+	}
 	scoped, err := s.Summary(ctx, Scope{Projects: []string{"web"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scoped.Open["CRITICAL"] != 1 || len(scoped.ByEnvironment) != 1 || len(scoped.Oldest) != 2 {
+	if scoped.Open["CRITICAL"] != 1 || len(scoped.ByEnvironment) != 1 || len(scoped.Oldest) != 2 || len(scoped.Worst) != 1 || scoped.Worst[0].Project != "web" {
 		t.Errorf("scoped summary = %+v", scoped)
 	}
 	none, err := s.Summary(ctx, Scope{Projects: []string{}})
@@ -710,6 +720,10 @@ func testSummary(t *testing.T, s *Store, c *clock, _ string) {
 	}
 	if len(all) != 2+5+2 || !slices.IsSortedFunc(all, func(a, b Event) int { return int(a.Seq - b.Seq) }) {
 		t.Errorf("events = %d", len(all))
+	}
+	latest, err := s.LatestEvents(ctx, Scope{}, 3)
+	if err != nil || len(latest) != 3 || latest[2].Seq != all[len(all)-1].Seq || latest[0].Seq != all[len(all)-3].Seq {
+		t.Errorf("latest events = %+v, %v", latest, err)
 	}
 	tail, err := s.Events(ctx, Scope{}, all[3].Seq, 2)
 	if err != nil || len(tail) != 2 || tail[0].Seq != all[4].Seq {

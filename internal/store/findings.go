@@ -247,6 +247,21 @@ func (s *Store) Events(ctx context.Context, sc Scope, after int64, limit int) ([
 	return evs, nil
 }
 
+// LatestEvents lists the newest limit events of the scope, oldest first.
+func (s *Store) LatestEvents(ctx context.Context, sc Scope, limit int) ([]Event, error) {
+	var w where
+	w.scope(sc, "e.project_id")
+	if w.err != nil {
+		return nil, w.err
+	}
+	evs, err := s.eventList(ctx, w.String()+" ORDER BY e.seq DESC LIMIT ?", append(w.args, Page{Limit: limit}.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("latest events: %w", err)
+	}
+	slices.Reverse(evs)
+	return evs, nil
+}
+
 func (s *Store) eventList(ctx context.Context, tail string, args ...any) ([]Event, error) {
 	rows, err := s.query(ctx, `SELECT e.seq, e.at, e.kind, COALESCE(pr.name, ''), e.artifact_id, e.finding_id, e.actor, e.from_state, e.to_state, e.reason, e.data
  FROM events e LEFT JOIN projects pr ON pr.id = e.project_id`+tail, args...)
@@ -446,12 +461,60 @@ func (s *Store) Summary(ctx context.Context, sc Scope) (Summary, error) {
 		}
 		m[severity.Level(c.sev).String()] += c.n
 	}
+	if out.Worst, err = s.worst(ctx, w); err != nil {
+		return Summary{}, fmt.Errorf("summary: %w", err)
+	}
 	oldest, err := s.views(ctx, viewQuery+w.String()+" ORDER BY f.first_seen, f.id LIMIT 10", w.args...)
 	if err != nil {
 		return Summary{}, fmt.Errorf("summary: %w", err)
 	}
 	if oldest != nil {
 		out.Oldest = oldest
+	}
+	return out, nil
+}
+
+// worst ranks the projects by their open findings (Summary.Worst).
+func (s *Store) worst(ctx context.Context, w where) ([]ProjectOpen, error) {
+	rows, err := s.query(ctx, "SELECT p.name, f.severity, count(*) FROM findings f JOIN projects p ON p.id = f.project_id"+w.String()+" GROUP BY p.name, f.severity", w.args...)
+	if err != nil {
+		return nil, err
+	}
+	type count struct {
+		project string
+		sev, n  int
+	}
+	counts, err := collect(rows, func(r scanner) (count, error) {
+		var c count
+		return c, r.Scan(&c.project, &c.sev, &c.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []ProjectOpen
+	idx := map[string]int{}
+	for _, c := range counts {
+		if _, ok := idx[c.project]; !ok {
+			idx[c.project] = len(out)
+			out = append(out, ProjectOpen{Project: c.project, Open: levelCounts()})
+		}
+		po := &out[idx[c.project]]
+		po.Open[severity.Level(c.sev).String()] += c.n
+		po.Total += c.n
+	}
+	slices.SortFunc(out, func(a, b ProjectOpen) int {
+		for l := severity.Critical; l >= severity.Unknown; l-- {
+			if d := b.Open[l.String()] - a.Open[l.String()]; d != 0 {
+				return d
+			}
+		}
+		return strings.Compare(a.Project, b.Project)
+	})
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	if out == nil {
+		out = []ProjectOpen{}
 	}
 	return out, nil
 }

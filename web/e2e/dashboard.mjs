@@ -1,0 +1,254 @@
+// End-to-end test of the dashboard in headless Chromium, run by
+// internal/server/web's TestDashboardE2E against a real `vigil serve`
+// (see there for the set-up). Every page: a screenshot into
+// $VIGIL_E2E_ARTIFACTS and axe-core with no serious or critical violation;
+// the overview and the finding page are compared with e2e/reference/*.png.
+// VIGIL_UPDATE_SCREENSHOTS=1 rewrites the references.
+import { chromium } from 'playwright-core';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pixelmatch from 'pixelmatch';
+import { PNG } from 'pngjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const base = env('VIGIL_URL');
+const token = env('VIGIL_TOKEN');
+const adminToken = env('VIGIL_ADMIN_TOKEN');
+const mirror = env('VIGIL_MIRROR');
+const out = env('VIGIL_E2E_ARTIFACTS');
+const update = process.env.VIGIL_UPDATE_SCREENSHOTS === '1';
+const refDir = join(here, 'reference');
+mkdirSync(out, { recursive: true });
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run through go test ./internal/server/web)`);
+  return v;
+}
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) {
+    passed++;
+    console.log('ok   ' + what);
+  } else {
+    failed++;
+    console.log('FAIL ' + what);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.VIGIL_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--font-render-hinting=none'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-US' });
+const page = await context.newPage();
+// CI shares two cores with the rest of go test ./...: be patient.
+page.setDefaultTimeout(60000);
+const problems = [];
+page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+page.on('console', (m) => {
+  // Refused requests the test makes on purpose (401, 403) are logged by
+  // Chromium as failed resource loads; anything else is a problem.
+  if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 4')) problems.push('console error: ' + m.text());
+});
+page.on('dialog', (d) => {
+  problems.push('dialog opened: ' + d.message());
+  d.dismiss();
+});
+
+async function axe(name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) console.log(`  axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+  check(bad.length === 0, `axe on ${name}: no serious or critical violation (${res.violations.length} minor)`);
+}
+
+async function shot(name, compare) {
+  // Times change from run to run: they are masked.
+  const opts = { fullPage: true, animations: 'disabled', caret: 'hide', mask: [page.locator('time'), page.locator('.age'), page.locator('input[type=date]')], maskColor: '#777777' };
+  const file = join(out, name + '.png');
+  const buf = await page.screenshot({ ...opts, path: file });
+  if (!compare) return;
+  const ref = join(refDir, name + '.png');
+  if (update || !existsSync(ref)) {
+    if (!update && process.env.CI) {
+      check(false, `reference screenshot ${ref} exists`);
+      return;
+    }
+    mkdirSync(refDir, { recursive: true });
+    writeFileSync(ref, buf);
+    console.log(`  wrote reference ${ref}`);
+    return;
+  }
+  const a = PNG.sync.read(buf);
+  const b = PNG.sync.read(readFileSync(ref));
+  if (a.width !== b.width || Math.abs(a.height - b.height) > 0) {
+    check(false, `${name} screenshot is ${a.width}x${a.height}, reference ${b.width}x${b.height}`);
+    return;
+  }
+  const diff = new PNG({ width: a.width, height: a.height });
+  const n = pixelmatch(a.data, b.data, diff.data, a.width, a.height, { threshold: 0.2 });
+  const ratio = n / (a.width * a.height);
+  writeFileSync(join(out, name + '.diff.png'), PNG.sync.write(diff));
+  check(ratio <= 0.01, `${name} screenshot within 1% of the reference (${(ratio * 100).toFixed(3)}% differ)`);
+}
+
+async function openTotal() {
+  await page.locator('[data-testid=open-total] span').waitFor();
+  return Number(await page.locator('[data-testid=open-total] span').innerText());
+}
+
+// --- Not logged in: the API refuses, the login page shows. ---
+{
+  const r = await fetch(base + '/api/v1/summary');
+  check(r.status === 401, `GET /api/v1/summary without a session: ${r.status}`);
+  const home = await fetch(base + '/');
+  const csp = home.headers.get('content-security-policy') || '';
+  check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `CSP on /: ${csp}`);
+  const html = await home.text();
+  check(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'index.html has no inline script');
+}
+await page.goto(base + '/');
+await page.getByLabel('API token').waitFor();
+await shot('login', false);
+await axe('login');
+
+// A wrong token is refused with a clear error.
+await page.getByLabel('API token').fill('vgl_' + 'A'.repeat(43));
+await page.getByRole('button', { name: 'Log in' }).click();
+await page.getByRole('alert').waitFor();
+check((await page.getByRole('alert').innerText()).includes('not valid'), 'a wrong token is refused');
+
+// --- Log in, with the keyboard. ---
+await page.getByLabel('API token').fill(token);
+await page.keyboard.press('Enter');
+const before = await openTotal();
+check(before > 0, `overview shows ${before} open findings`);
+const cookies = await context.cookies();
+const sc = cookies.find((c) => c.name === 'vigil_session');
+check(sc && sc.httpOnly && sc.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
+check(!(await page.evaluate(() => document.cookie)).includes('vigil_session'), 'the page cannot read the session cookie');
+
+// CSRF: a state change with the cookie and a wrong (or no) token is refused.
+{
+  const codes = await page.evaluate(async () => {
+    const body = JSON.stringify({ state: 'false_positive', reason: 'csrf probe' });
+    const h = { 'Content-Type': 'application/json' };
+    const a = await fetch('/api/v1/findings/1', { method: 'PATCH', body, headers: h });
+    const b = await fetch('/api/v1/findings/1', { method: 'PATCH', body, headers: { ...h, 'X-CSRF-Token': 'wrong' } });
+    return [a.status, b.status];
+  });
+  check(codes[0] === 403 && codes[1] === 403, `PATCH with the cookie but without / with a wrong CSRF token: ${codes}`);
+}
+
+await shot('overview', true);
+await axe('overview');
+
+// --- A new advisory upstream; the server refreshes; the overview shows it after a refresh. ---
+{
+  const p = await fetch(mirror + '/_control/publish', { method: 'POST' });
+  check(p.status === 204, 'the mirror publishes VGL-E2E-0001');
+  const r = await fetch(base + '/api/v1/admin/refresh', { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken } });
+  const body = await r.json();
+  check(r.status === 200 && body.created >= 1, `refresh created ${body.created} finding(s)`);
+}
+await page.getByRole('button', { name: 'Refresh' }).click();
+await page.waitForFunction((n) => Number(document.querySelector('[data-testid=open-total] span')?.textContent) === n + 1, before);
+check((await openTotal()) === before + 1, `after the refresh the overview counts ${before + 1} open findings`);
+
+// --- Open the new finding from the latest events. ---
+await page.locator('section[aria-labelledby=events-h] li').first().getByRole('link', { name: /^finding / }).click();
+await page.locator('[data-testid=summary]').waitFor();
+const summary = await page.locator('[data-testid=summary]').innerText();
+check(summary.includes('<script>window.__xss=1</script>'), 'the advisory summary is shown as text');
+check((await page.evaluate(() => window.__xss)) === undefined, 'no script of the advisory ran');
+check((await page.locator('main script, main img').count()) === 0, 'the advisory text made no element');
+check((await page.locator('main a[href^="javascript:"]').count()) === 0, 'no javascript: link');
+check((await page.locator('main a[href="https://example.org/advisories/VGL-E2E-0001"]').count()) === 1, 'the https reference is a link');
+check((await page.locator('main').innerText()).includes('CVE-2099-0001'), 'the alias is shown');
+check((await page.locator('main').innerText()).includes('1.3.1'), 'the fixed version is shown');
+const findingURL = page.url();
+await shot('finding', true);
+await axe('finding');
+
+// --- Accept it with a reason and an expiry. ---
+await page.getByLabel('Accept the risk until a date').check();
+await page.getByLabel('Reason (required)').fill('not reachable: left-pad is used at build time only');
+await page.getByLabel(/Accepted until/).fill('2099-12-31');
+await page.getByRole('button', { name: 'Save decision' }).click();
+await page.getByText('Saved.').waitFor();
+await page.locator('dl.facts .state-accepted').waitFor({ timeout: 10000 }).catch(() => {});
+check((await page.locator('dl.facts').innerText()).includes('accepted'), 'the finding is accepted');
+check((await page.locator('section[aria-labelledby=history-h]').innerText()).includes('not reachable'), 'the history shows the acceptance and its reason');
+await shot('finding-accepted', false);
+
+// --- The count drops. ---
+await page.getByRole('link', { name: 'Overview' }).click();
+await page.waitForFunction((n) => Number(document.querySelector('[data-testid=open-total] span')?.textContent) === n, before);
+check((await openTotal()) === before, `the overview is back at ${before} open findings`);
+
+// --- Every other page: project, artifact, search; keyboard focus is visible. ---
+await page.locator('section[aria-labelledby=worst-h]').getByRole('link', { name: 'shop' }).click();
+await page.locator('#findings-h').waitFor();
+await page.locator('section[aria-labelledby=findings-h] tbody tr').first().waitFor();
+await shot('project', false);
+await axe('project');
+await page.locator('section[aria-labelledby=artifacts-h] tbody a').first().click();
+await page.getByLabel('Filter packages').waitFor();
+await page.locator('section[aria-labelledby=packages-h] tbody tr').first().waitFor();
+await page.getByLabel('Filter packages').fill('minimist');
+await page.keyboard.press('Enter');
+await page.waitForURL(/q=minimist/);
+check((await page.locator('section[aria-labelledby=packages-h] tbody tr').count()) === 1, 'the package filter finds minimist (and it is in the URL)');
+await shot('artifact', false);
+await axe('artifact');
+
+await page.goto(base + '/search?q=CVE-2099-0001&state=all');
+await page.locator('section[aria-labelledby=findings-h] tbody tr').first().waitFor();
+check((await page.locator('section[aria-labelledby=findings-h] tbody tr').count()) === 1, 'search by alias finds the finding (a shared link)');
+await shot('search', false);
+await axe('search');
+
+await page.goto(findingURL);
+await page.locator('[data-testid=summary]').waitFor();
+await page.keyboard.press('Tab');
+const focus = await page.evaluate(() => {
+  const el = document.activeElement;
+  const s = getComputedStyle(el);
+  return { tag: el.tagName, outline: s.outlineStyle, width: s.outlineWidth };
+});
+check(focus.outline !== 'none' && focus.width !== '0px', `keyboard focus is visible (${focus.tag}: ${focus.outline} ${focus.width})`);
+
+// --- Dark theme. ---
+await page.getByRole('button', { name: 'Dark theme' }).click();
+check((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'the theme toggle switches to dark');
+await page.getByRole('link', { name: 'Overview' }).click();
+await openTotal();
+await shot('overview-dark', false);
+await axe('overview (dark)');
+
+// --- Log out: the session is gone server-side too. ---
+await page.getByRole('button', { name: 'Log out' }).click();
+await page.getByLabel('API token').waitFor();
+check(true, 'logged out: the login form shows');
+const after = await page.evaluate(async () => (await fetch('/api/v1/summary')).status);
+check(after === 401, `GET /api/v1/summary after logout: ${after}`);
+if (sc) {
+  const r = await fetch(base + '/api/v1/summary', { headers: { Cookie: `vigil_session=${sc.value}` } });
+  check(r.status === 401, `the old session cookie is refused after logout: ${r.status}`);
+}
+
+for (const p of problems) console.log('  ' + p);
+check(problems.length === 0, 'no page error, console error or dialog');
+await browser.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,213 @@
+// The dashboard reads and writes only through the public API (/api/v1)
+// with its session cookie; /api/session logs in and out. State changes
+// carry the session's CSRF token.
+
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface SessionInfo {
+  name: string;
+  role: string;
+  projects: string[];
+  csrf_token: string;
+  expires_at?: string;
+  dev?: boolean;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  team: string;
+  labels: Record<string, string> | null;
+  created_at: string;
+}
+
+export interface Layer {
+  digest: string;
+  created_by?: string;
+  packages: number;
+}
+
+export interface Artifact {
+  id: number;
+  project: string;
+  kind: string;
+  digest: string;
+  name: string;
+  version?: string;
+  vcs_url?: string;
+  vcs_commit?: string;
+  format: string;
+  tool_name?: string;
+  tool_version?: string;
+  image?: {
+    reference?: string;
+    created?: string;
+    os?: string;
+    os_version?: string;
+    os_eol?: boolean;
+    layers?: Layer[];
+  };
+  packages: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Location {
+  path: string;
+  line?: number;
+  layer?: string;
+  layer_created_by?: string;
+}
+
+export interface Package {
+  id?: number;
+  name: string;
+  version: string;
+  ecosystem: string;
+  purl?: string;
+  locations: Location[] | null;
+  licenses?: string[];
+}
+
+export interface Deployment {
+  id: number;
+  project: string;
+  artifact_id: number;
+  digest: string;
+  environment: string;
+  service: string;
+  cluster?: string;
+  namespace?: string;
+  start: string;
+  end?: string;
+  actor: string;
+}
+
+export interface Event {
+  seq: number;
+  at: string;
+  kind: string;
+  project?: string;
+  artifact_id?: number;
+  finding_id?: number;
+  actor: string;
+  from?: string;
+  to?: string;
+  reason?: string;
+  data?: string;
+}
+
+export interface Finding {
+  id: number;
+  project: string;
+  artifact_id: number;
+  kind: string;
+  key: string;
+  vulnerability_id: string;
+  aliases: string[];
+  severity: Severity;
+  summary: string;
+  fixed_version?: string;
+  state: string;
+  first_seen: string;
+  resolved_at?: string;
+  resolution?: string;
+  reason?: string;
+  accepted_by?: string;
+  accepted_until?: string;
+  updated_at: string;
+  artifact: { id: number; kind: string; digest: string; name: string; version?: string };
+  package?: Package;
+  environments: string[];
+  detail?: unknown;
+  history?: Event[];
+}
+
+export interface ProjectOpen {
+  project: string;
+  open: Record<string, number>;
+  total: number;
+}
+
+export interface Summary {
+  open: Record<string, number>;
+  by_environment: Record<string, Record<string, number>>;
+  oldest: Finding[];
+  worst_projects: ProjectOpen[];
+}
+
+export interface List<T> {
+  items: T[];
+  next_cursor: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+let onUnauthorized: () => void = () => {};
+
+export function setCSRF(token: string) {
+  csrf = token;
+}
+
+export function whenUnauthorized(f: () => void) {
+  onUnauthorized = f;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  let resp: Response;
+  try {
+    resp = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check that vigil serve is running.');
+  }
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  let data: any = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!resp.ok) {
+    const msg = (data && (data.detail || data.title)) || `${resp.status} ${resp.statusText}`;
+    if (resp.status === 401 && path !== '/api/session') onUnauthorized();
+    throw new ApiError(resp.status, msg);
+  }
+  return data as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  post: <T>(path: string, body: unknown) => request<T>('POST', path, body),
+  session: () => request<SessionInfo>('GET', '/api/session'),
+  login: (token: string) => request<SessionInfo>('POST', '/api/session', { token }),
+  logout: () => request<void>('DELETE', '/api/session'),
+};
+
+export function qs(params: Record<string, string | number | boolean | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '' && v !== false) u.set(k, String(v));
+  }
+  const s = u.toString();
+  return s ? '?' + s : '';
+}
