@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/vigil-sec/vigil/internal/severity"
@@ -47,7 +47,19 @@ type metrics struct {
 	// aggMu serialises aggregate computations; agg is the newest.
 	aggMu sync.Mutex
 	agg   atomic.Pointer[portfolioStats]
+	// encoded caches the encoded portfolio samples of agg by scope and
+	// format (emptied when agg changes; at most maxEncoded entries).
+	encMu   sync.Mutex
+	encFor  *portfolioStats
+	encoded map[encKey][]byte
 }
+
+type encKey struct {
+	scope  string
+	format expfmt.Format
+}
+
+const maxEncoded = 64
 
 // portfolioStats is the cached aggregate behind the portfolio gauges.
 type portfolioStats struct {
@@ -81,8 +93,7 @@ func newMetrics(s *Server) *metrics {
 	m.notify = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_notification_deliveries_total",
 		Help: "Notification deliveries by sink and outcome (delivered, retried, dead_lettered); see Server.NotificationDelivered."}, []string{"sink", "outcome"})
 	m.reg.MustRegister(m.http, m.refreshLast, m.refreshDur, m.refreshFails, m.notify,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&portfolioCollector{s: s})
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -198,8 +209,13 @@ func (s *Server) statsLoop(ctx context.Context) {
 	t := time.NewTicker(s.opts.MetricsInterval)
 	defer t.Stop()
 	for {
-		if _, err := s.computeStats(ctx, true); err != nil && ctx.Err() == nil {
-			s.log.Error("compute metrics aggregate", "err", err)
+		if st, err := s.computeStats(ctx, true); err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("compute metrics aggregate", "err", err)
+			}
+		} else if _, err := s.portfolioBytes(st, store.Scope{}, expfmt.NewFormat(expfmt.TypeTextPlain)); err != nil {
+			// Encoded ahead for the usual scrape: a global token, text.
+			s.log.Error("encode metrics", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -248,8 +264,18 @@ var (
 		"How long computing that aggregate took.", nil, nil)
 )
 
-// portfolioCollector turns the cached aggregate into samples.
-type portfolioCollector struct{ s *Server }
+// portfolioCollector turns an aggregate into the samples of the projects
+// in scope.
+type portfolioCollector struct {
+	st    *portfolioStats
+	sla   store.SLAPolicy
+	rev   int64
+	scope store.Scope
+}
+
+func (c *portfolioCollector) inScope(project string) bool {
+	return c.scope.Projects == nil || slices.Contains(c.scope.Projects, project)
+}
 
 func (c *portfolioCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpen, descOpenDeployed, descBreached, descBreachedDeployed, descDueSoon, descOpenAge,
@@ -286,25 +312,32 @@ func constHist(d *prometheus.Desc, counts []int, bounds []float64, sum time.Dura
 }
 
 func (c *portfolioCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.s.metrics.agg.Load()
-	if st == nil {
-		return
-	}
+	st := c.st
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	sla := c.s.metricsSLA()
+	sla := c.sla
 	seen := map[string]bool{}
 	for i := range st.rows {
 		r := &st.rows[i]
+		if !c.inScope(r.Project) {
+			continue
+		}
 		sev := r.Severity.String()
 		l := []string{r.Project, r.Team, r.Kind, sev}
-		gauge(descOpen, float64(r.Open), l...)
-		gauge(descBreached, float64(r.Breached), l...)
-		gauge(descDueSoon, float64(r.DueSoon), l...)
-		ch <- constHist(descOpenAge, r.OpenAge, ageBounds, r.OpenAgeSum, l...)
-		ch <- constHist(descRemediation, r.RemediationHist, remediationBounds, r.RemediationSum, l...)
-		ch <- prometheus.MustNewConstMetric(descLate, prometheus.CounterValue, float64(r.RemediatedLate), l...)
+		// A group has a row because it has open or remediated findings:
+		// the open gauges and the age histogram only when it has open ones,
+		// the remediation histogram only when it has remediated ones.
+		if r.Open > 0 {
+			gauge(descOpen, float64(r.Open), l...)
+			gauge(descBreached, float64(r.Breached), l...)
+			gauge(descDueSoon, float64(r.DueSoon), l...)
+			ch <- constHist(descOpenAge, r.OpenAge, ageBounds, r.OpenAgeSum, l...)
+		}
+		if r.Remediated > 0 {
+			ch <- constHist(descRemediation, r.RemediationHist, remediationBounds, r.RemediationSum, l...)
+			ch <- prometheus.MustNewConstMetric(descLate, prometheus.CounterValue, float64(r.RemediatedLate), l...)
+		}
 		if !seen[r.Project] {
 			seen[r.Project] = true
 			for lv := severity.Unknown; lv <= severity.Critical; lv++ {
@@ -316,26 +349,25 @@ func (c *portfolioCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for i := range st.envRows {
 		r := &st.envRows[i]
-		if r.Open == 0 && r.Breached == 0 {
+		if r.Open == 0 || !c.inScope(r.Project) {
 			continue
 		}
 		l := []string{r.Project, r.Team, r.Environment, r.Kind, r.Severity.String()}
 		gauge(descOpenDeployed, float64(r.Open), l...)
 		gauge(descBreachedDeployed, float64(r.Breached), l...)
 	}
-	now := c.s.now()
 	images := map[[3]string]bool{}
 	for _, im := range st.images {
 		k := [3]string{im.Project, im.Environment, im.Service}
-		if images[k] {
+		if images[k] || !c.inScope(im.Project) {
 			continue // one image per deployment slot (the newest deployment's comes first)
 		}
 		images[k] = true
-		gauge(descImageAge, max(now.Sub(im.Created), 0).Seconds(), k[:]...)
+		gauge(descImageAge, max(st.at.Sub(im.Created), 0).Seconds(), k[:]...)
 	}
 	lag := 0.0
 	if !st.rematchSince.IsZero() {
-		lag = max(time.Since(st.rematchSince), 0).Seconds()
+		lag = max(st.wall.Sub(st.rematchSince), 0).Seconds()
 	}
 	gauge(descRematchLag, lag)
 	for kind, states := range st.jobs {
@@ -343,69 +375,81 @@ func (c *portfolioCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descJobs, float64(n), kind, state)
 		}
 	}
-	gauge(descRevision, float64(c.s.rev.Load()))
+	gauge(descRevision, float64(c.rev))
 	gauge(descPublished, float64(st.published))
 	gauge(descAggAt, float64(st.at.UnixMilli())/1000)
 	gauge(descAggTook, st.took.Seconds())
 }
 
-// scopedFamilies drops the samples of projects outside the scope (nil
-// Projects: every project); samples without a project label stay.
-func scopedFamilies(fams []*dto.MetricFamily, sc store.Scope) []*dto.MetricFamily {
-	if sc.Projects == nil {
-		return fams
+// portfolioBytes is the encoded portfolio samples of an aggregate for a
+// scope, from the cache when the aggregate has not changed.
+func (s *Server) portfolioBytes(st *portfolioStats, sc store.Scope, format expfmt.Format) ([]byte, error) {
+	m := s.metrics
+	key := encKey{scope: strings.Join(sc.Projects, "\x00"), format: format}
+	if sc.Projects != nil {
+		key.scope = "\x01" + key.scope // a scope of no project is not the global one
 	}
-	out := fams[:0]
+	m.encMu.Lock()
+	if m.encFor == st {
+		if b, ok := m.encoded[key]; ok {
+			m.encMu.Unlock()
+			return b, nil
+		}
+	}
+	m.encMu.Unlock()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&portfolioCollector{st: st, sla: s.metricsSLA(), rev: st.rev, scope: sc})
+	fams, err := reg.Gather()
+	if err != nil {
+		return nil, fmt.Errorf("gather portfolio metrics: %w", err)
+	}
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, format)
 	for _, f := range fams {
-		ms := f.Metric[:0]
-		for _, m := range f.Metric {
-			keep := true
-			for _, lp := range m.Label {
-				if lp.GetName() == "project" {
-					keep = slices.Contains(sc.Projects, lp.GetValue())
-					break
-				}
-			}
-			if keep {
-				ms = append(ms, m)
-			}
-		}
-		if len(ms) > 0 {
-			f.Metric = ms
-			out = append(out, f)
+		if err := enc.Encode(f); err != nil {
+			return nil, fmt.Errorf("encode portfolio metrics: %w", err)
 		}
 	}
-	return out
+	m.encMu.Lock()
+	if m.encFor != st || len(m.encoded) >= maxEncoded {
+		m.encFor, m.encoded = st, map[encKey][]byte{}
+	}
+	m.encoded[key] = buf.Bytes()
+	m.encMu.Unlock()
+	return buf.Bytes(), nil
 }
 
-// exposition gathers and encodes the metrics for a caller of scope sc in
-// the format the Accept header asks for (the text format by default).
+// exposition is the metrics for a caller of scope sc in the format the
+// Accept header asks for (the text format by default; expfmt.Negotiate
+// never picks OpenMetrics, so two encodings concatenate): the server's own
+// metrics, gathered now, then the portfolio's, encoded once per aggregate.
 func (s *Server) exposition(ctx context.Context, sc store.Scope, accept string) ([]byte, string, error) {
-	if _, err := s.stats(ctx); err != nil {
+	st, err := s.stats(ctx)
+	if err != nil {
 		return nil, "", fmt.Errorf("metrics aggregate: %w", err)
 	}
-	fams, err := s.metrics.reg.Gather()
-	if err != nil {
-		return nil, "", fmt.Errorf("gather metrics: %w", err)
-	}
-	fams = scopedFamilies(fams, sc)
 	h := http.Header{}
 	if accept != "" {
 		h.Set("Accept", accept)
 	}
 	format := expfmt.Negotiate(h)
+	portfolio, err := s.portfolioBytes(st, sc, format)
+	if err != nil {
+		return nil, "", err
+	}
+	fams, err := s.metrics.reg.Gather()
+	if err != nil {
+		return nil, "", fmt.Errorf("gather metrics: %w", err)
+	}
 	var buf bytes.Buffer
+	buf.Grow(len(portfolio) + 16<<10)
 	enc := expfmt.NewEncoder(&buf, format)
 	for _, f := range fams {
 		if err := enc.Encode(f); err != nil {
 			return nil, "", fmt.Errorf("encode metrics: %w", err)
 		}
 	}
-	if c, ok := enc.(expfmt.Closer); ok {
-		if err := c.Close(); err != nil {
-			return nil, "", fmt.Errorf("encode metrics: %w", err)
-		}
-	}
+	buf.Write(portfolio)
 	return buf.Bytes(), string(format), nil
 }
 
