@@ -5,6 +5,9 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +178,28 @@ func testRemediationMetrics(t *testing.T, storeURL string) {
 
 	// /metrics: the same figures (remediation over all time).
 	metricsTok := e.token(store.RoleMetrics)
+	e.srv.NotificationDelivered("webhook", "delivered") // the notification sinks' hook
 	fams := scrape(t, e, metricsTok)
+	// Every metric the Grafana dashboard queries is exposed.
+	dash, err := os.ReadFile(filepath.Join("..", "..", "deploy", "grafana", "vigil.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := regexp.MustCompile(`vigil_[a-z_]+`).FindAllString(string(dash), -1)
+	if len(used) < 20 {
+		t.Fatalf("the dashboard queries %d vigil metrics", len(used))
+	}
+	for _, name := range used {
+		base := name
+		for _, suf := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(name, suf); ok && fams[b] != nil && fams[b].GetType() == dto.MetricType_HISTOGRAM {
+				base = b
+			}
+		}
+		if fams[base] == nil {
+			t.Errorf("the dashboard queries %s, which /metrics does not expose", name)
+		}
+	}
 	sum := func(name string, match map[string]string) float64 {
 		var v float64
 		for _, m := range fams[name].GetMetric() {
