@@ -152,7 +152,7 @@ metrics'; see docs/metrics.md).`,
 	fl.DurationVar(&f.jobPoll, "job-poll", time.Second, "how often idle job workers look for jobs other servers queued")
 	fl.IntVar(&f.jobWorkers, "job-workers", 2, "background jobs (refresh, re-match batches) this server runs at once")
 	fl.DurationVar(&f.syncEvery, "sync-interval", 10*time.Second, "how often this server checks whether another server on the same PostgreSQL published a newer vulnerability database")
-	fl.StringVar(&f.sla, "sla", "critical=7,high=30,medium=90,low=180", "SLA days by severity of the remediation metrics (the clock starts at first_seen; unknown=N gives findings of unknown severity one too)")
+	fl.StringVar(&f.sla, "sla", "critical=7,high=30,medium=90,low=180", "SLA days by severity of the remediation metrics, over the defaults (the clock starts at first_seen; 0: no SLA; unknown=N gives findings of unknown severity one)")
 	fl.StringArrayVar(&f.projectSLA, "project-sla", nil, "a project's SLA days, PROJECT:critical=3,high=14 (repeatable; severities not given keep --sla's; in the config file a list)")
 	fl.DurationVar(&f.dueWithin, "metrics-due-within", 7*24*time.Hour, "an open finding this close to its SLA due time counts as due soon in /metrics and the daily snapshots")
 	fl.DurationVar(&f.metricsEvery, "metrics-interval", 30*time.Second, "how often the portfolio aggregate behind /metrics is recomputed")
@@ -187,7 +187,7 @@ func parseSLA(spec string, base store.SLADays) (store.SLADays, error) {
 
 // slaPolicy is the SLA of --sla and --project-sla.
 func (f *serveFlags) slaPolicy() (store.SLAPolicy, error) {
-	def, err := parseSLA(f.sla, store.SLADays{})
+	def, err := parseSLA(f.sla, store.DefaultSLADays)
 	if err != nil {
 		return store.SLAPolicy{}, usagef("--sla: %v", err)
 	}
