@@ -52,6 +52,9 @@ type metrics struct {
 	encMu   sync.Mutex
 	encFor  *portfolioStats
 	encoded map[encKey][]byte
+	// lastFormat is the format the last global scrape asked for: the
+	// background loop encodes each new aggregate in it.
+	lastFormat atomic.Value // expfmt.Format
 }
 
 type encKey struct {
@@ -138,6 +141,14 @@ func cutMethod(pattern string) (string, string, bool) {
 	return "", pattern, false
 }
 
+// scrapeFormat is the format of the last global scrape (text before any).
+func (m *metrics) scrapeFormat() expfmt.Format {
+	if f, ok := m.lastFormat.Load().(expfmt.Format); ok {
+		return f
+	}
+	return expfmt.NewFormat(expfmt.TypeTextPlain)
+}
+
 // refreshDB is updateDB with its outcome recorded for /metrics.
 func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, error) {
 	start := time.Now()
@@ -160,7 +171,7 @@ func (s *Server) metricsSLA() store.SLAPolicy { return s.opts.SLA }
 // it is older than twice the interval (the background loop keeps it
 // fresher while the server runs).
 func (s *Server) stats(ctx context.Context) (*portfolioStats, error) {
-	if st := s.metrics.agg.Load(); st != nil && time.Since(st.wall) < 2*s.opts.MetricsInterval {
+	if st := s.metrics.agg.Load(); st != nil && time.Since(st.wall) < 2*max(s.opts.MetricsInterval, 10*st.took) {
 		return st, nil
 	}
 	return s.computeStats(ctx, false)
@@ -204,21 +215,29 @@ func (s *Server) computeStats(ctx context.Context, force bool) (*portfolioStats,
 	return st, nil
 }
 
-// statsLoop recomputes the aggregate every interval until ctx ends.
+// statsLoop recomputes the aggregate every interval until ctx ends; after
+// an aggregate that took long it waits ten times as long, so that the
+// recomputation of a large portfolio never takes more than a tenth of a
+// core.
 func (s *Server) statsLoop(ctx context.Context) {
-	t := time.NewTicker(s.opts.MetricsInterval)
-	defer t.Stop()
 	for {
 		if st, err := s.computeStats(ctx, true); err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("compute metrics aggregate", "err", err)
 			}
-		} else if _, err := s.portfolioBytes(st, store.Scope{}, expfmt.NewFormat(expfmt.TypeTextPlain)); err != nil {
-			// Encoded ahead for the usual scrape: a global token, text.
+		} else if _, err := s.portfolioBytes(st, store.Scope{}, s.metrics.scrapeFormat()); err != nil {
+			// Encoded ahead for the usual scrape: a global token, in the
+			// format the scraper asks for.
 			s.log.Error("encode metrics", "err", err)
 		}
+		wait := s.opts.MetricsInterval
+		if st := s.metrics.agg.Load(); st != nil {
+			wait = max(wait, 10*st.took)
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
@@ -433,6 +452,9 @@ func (s *Server) exposition(ctx context.Context, sc store.Scope, accept string) 
 		h.Set("Accept", accept)
 	}
 	format := expfmt.Negotiate(h)
+	if sc.Projects == nil {
+		s.metrics.lastFormat.Store(format)
+	}
 	portfolio, err := s.portfolioBytes(st, sc, format)
 	if err != nil {
 		return nil, "", err

@@ -271,6 +271,32 @@ func testRemediationMetrics(t *testing.T, storeURL string) {
 		}
 	}
 
+	// The protobuf exposition (what a scraper with native histograms asks
+	// for) has the same samples.
+	req, _ := http.NewRequest("GET", e.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsTok)
+	req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	pb := map[string]*dto.MetricFamily{}
+	for {
+		var f dto.MetricFamily
+		if err := dec.Decode(&f); err != nil {
+			if err != io.EOF {
+				t.Errorf("decode protobuf exposition: %v", err)
+			}
+			break
+		}
+		pb[f.GetName()] = &f
+	}
+	resp.Body.Close()
+	if expfmt.ResponseFormat(resp.Header).FormatType() != expfmt.TypeProtoDelim || len(pb["vigil_findings_open"].GetMetric()) != len(fams["vigil_findings_open"].GetMetric()) {
+		t.Errorf("protobuf exposition (%s): %d vigil_findings_open series, text %d", resp.Header.Get("Content-Type"), len(pb["vigil_findings_open"].GetMetric()), len(fams["vigil_findings_open"].GetMetric()))
+	}
+
 	// A metrics token of project shop sees no series of pay; a metrics
 	// token reads nothing else.
 	shopMetrics := e.token(store.RoleMetrics, "shop")

@@ -141,6 +141,10 @@ func (s *Store) Remediation(ctx context.Context, q RemediationQuery) ([]Remediat
 		hi = q.To.UnixMilli()
 	}
 	byEnv := q.ByEnvironment || q.Environment != ""
+	projects, err := s.projectNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("remediation: %w", err)
+	}
 	rows := map[rowKey]*RemediationRow{}
 	get := func(k rowKey, team string) *RemediationRow {
 		r := rows[k]
@@ -152,16 +156,16 @@ func (s *Store) Remediation(ctx context.Context, q RemediationQuery) ([]Remediat
 		return r
 	}
 	// Open findings.
-	sq, args, err := metricsQuery(q.MetricsFilter, byEnv, false, q.SLA, now, AgeBuckets)
+	sq, args, err := metricsQuery(q.MetricsFilter, byEnv, false, q.SLA, now, AgeBuckets, projects)
 	if err != nil {
 		return nil, err
 	}
 	nowMS, soonMS := now.UnixMilli(), now.Add(q.DueWithin).UnixMilli()
-	qs := `SELECT x.project, x.team, x.env, x.kind, x.severity, x.bucket, count(*),
+	qs := `SELECT x.project, x.env, x.kind, x.severity, x.bucket, count(*),
  sum(CASE WHEN x.due IS NOT NULL AND x.due <= ? THEN 1 ELSE 0 END),
  sum(CASE WHEN x.due IS NOT NULL AND x.due > ? AND x.due <= ? THEN 1 ELSE 0 END),
  CAST(sum(? - x.first_seen) AS BIGINT)
- FROM (` + sq + `) x GROUP BY x.project, x.team, x.env, x.kind, x.severity, x.bucket`
+ FROM (` + sq + `) x GROUP BY x.project, x.env, x.kind, x.severity, x.bucket`
 	r, err := s.query(ctx, qs, append([]any{nowMS, nowMS, soonMS, nowMS}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("remediation: open findings: %w", err)
@@ -172,13 +176,17 @@ func (s *Store) Remediation(ctx context.Context, q RemediationQuery) ([]Remediat
 		bucket, n, a, b int
 		sum             int64
 	}
-	open, err := collect(r, func(r scanner) (agg, error) {
+	scanAgg := func(r scanner) (agg, error) {
 		var g agg
 		var sev int
-		err := r.Scan(&g.k.project, &g.team, &g.k.env, &g.k.kind, &sev, &g.bucket, &g.n, &g.a, &g.b, &g.sum)
+		var pid int64
+		err := r.Scan(&pid, &g.k.env, &g.k.kind, &sev, &g.bucket, &g.n, &g.a, &g.b, &g.sum)
 		g.k.sev = severity.Level(sev)
+		p := projects.byID[pid]
+		g.k.project, g.team = p.name, p.team
 		return g, err
-	})
+	}
+	open, err := collect(r, scanAgg)
 	if err != nil {
 		return nil, fmt.Errorf("remediation: open findings: %w", err)
 	}
@@ -191,7 +199,7 @@ func (s *Store) Remediation(ctx context.Context, q RemediationQuery) ([]Remediat
 		row.OpenAgeSum += time.Duration(g.sum) * time.Millisecond
 	}
 	// Remediated findings.
-	sq, args, err = metricsQuery(q.MetricsFilter, byEnv, true, q.SLA, now, RemediationBuckets)
+	sq, args, err = metricsQuery(q.MetricsFilter, byEnv, true, q.SLA, now, RemediationBuckets, projects)
 	if err != nil {
 		return nil, err
 	}
@@ -199,21 +207,15 @@ func (s *Store) Remediation(ctx context.Context, q RemediationQuery) ([]Remediat
 	if !q.From.IsZero() {
 		lo = q.From.UnixMilli()
 	}
-	qs = `SELECT x.project, x.team, x.env, x.kind, x.severity, x.bucket, count(*),
+	qs = `SELECT x.project, x.env, x.kind, x.severity, x.bucket, count(*),
  sum(CASE WHEN x.due IS NOT NULL AND x.resolved_at > x.due THEN 1 ELSE 0 END), 0,
  CAST(sum(x.resolved_at - x.first_seen) AS BIGINT)
- FROM (` + sq + `) x WHERE x.resolved_at >= ? AND x.resolved_at < ? GROUP BY x.project, x.team, x.env, x.kind, x.severity, x.bucket`
+ FROM (` + sq + `) x WHERE x.resolved_at >= ? AND x.resolved_at < ? GROUP BY x.project, x.env, x.kind, x.severity, x.bucket`
 	r, err = s.query(ctx, qs, append(args, lo, hi)...)
 	if err != nil {
 		return nil, fmt.Errorf("remediation: remediated findings: %w", err)
 	}
-	fixed, err := collect(r, func(r scanner) (agg, error) {
-		var g agg
-		var sev int
-		err := r.Scan(&g.k.project, &g.team, &g.k.env, &g.k.kind, &sev, &g.bucket, &g.n, &g.a, &g.b, &g.sum)
-		g.k.sev = severity.Level(sev)
-		return g, err
-	})
+	fixed, err := collect(r, scanAgg)
 	if err != nil {
 		return nil, fmt.Errorf("remediation: remediated findings: %w", err)
 	}
@@ -252,14 +254,14 @@ func cmpRows(a, b RemediationRow) int {
 // not grouped), kind, severity, first_seen, resolved_at, due (NULL without
 // an SLA) and bucket, the index of the duration bucket its age (open) or
 // time to remediate (remediated) falls in.
-func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now time.Time, buckets []time.Duration) (string, []any, error) {
+func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now time.Time, buckets []time.Duration, projects projectNames) (string, []any, error) {
 	var w where
 	w.scope(f.Scope, "f.project_id")
 	if f.Project != "" {
-		w.add("pr.name = ?", f.Project)
+		w.add("f.project_id = ?", projects.byName[f.Project]) // 0 matches nothing
 	}
 	if f.Team != "" {
-		w.add("pr.team = ?", f.Team)
+		w.add("f.project_id IN (SELECT id FROM projects WHERE team = ?)", f.Team)
 	}
 	if k := f.kind(); k != "all" {
 		w.add("f.kind = ?", k)
@@ -278,21 +280,25 @@ func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now ti
 	// due: first_seen + the SLA of the finding's project and severity.
 	var due strings.Builder
 	due.WriteString("CASE")
-	projects := make([]string, 0, len(sla.Projects))
+	names := make([]string, 0, len(sla.Projects))
 	for p := range sla.Projects {
-		projects = append(projects, p)
+		names = append(names, p)
 	}
-	slices.Sort(projects) // deterministic query text
-	for _, p := range projects {
+	slices.Sort(names) // deterministic query text
+	for _, p := range names {
+		id, ok := projects.byName[p]
+		if !ok {
+			continue
+		}
 		d := sla.Projects[p]
 		for l, days := range d {
 			if days > 0 {
-				due.WriteString(" WHEN pr.name = ? AND f.severity = ? THEN f.first_seen + CAST(? AS BIGINT)")
-				args = append(args, p, l, int64(days)*Day.Milliseconds())
+				due.WriteString(" WHEN f.project_id = ? AND f.severity = ? THEN f.first_seen + CAST(? AS BIGINT)")
+				args = append(args, id, l, int64(days)*Day.Milliseconds())
 			}
 		}
-		due.WriteString(" WHEN pr.name = ? THEN NULL")
-		args = append(args, p)
+		due.WriteString(" WHEN f.project_id = ? THEN NULL")
+		args = append(args, id)
 	}
 	for l, days := range sla.Default {
 		if days > 0 {
@@ -317,7 +323,7 @@ func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now ti
 	}
 	fmt.Fprintf(&bucket, " ELSE %d END", len(buckets))
 	env := "''"
-	from := " FROM findings f JOIN projects pr ON pr.id = f.project_id"
+	from := " FROM findings f"
 	distinct := ""
 	if byEnv {
 		env, distinct = "d.environment", "DISTINCT "
@@ -330,9 +336,34 @@ func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now ti
 			w.add("d.environment = ?", f.Environment)
 		}
 	}
-	q := "SELECT " + distinct + "f.id, pr.name AS project, pr.team AS team, " + env + " AS env, f.kind AS kind, f.severity AS severity, f.first_seen AS first_seen, f.resolved_at AS resolved_at, " +
+	q := "SELECT " + distinct + "f.id, f.project_id AS project, " + env + " AS env, f.kind AS kind, f.severity AS severity, f.first_seen AS first_seen, f.resolved_at AS resolved_at, " +
 		due.String() + " AS due, " + bucket.String() + " AS bucket" + from + w.String()
 	return q, append(args, w.args...), nil
+}
+
+// projectNames maps project ids to names and teams and back.
+type projectNames struct {
+	byID   map[int64]struct{ name, team string }
+	byName map[string]int64
+}
+
+func (s *Store) projectNames(ctx context.Context) (projectNames, error) {
+	rows, err := s.query(ctx, "SELECT id, name, team FROM projects")
+	if err != nil {
+		return projectNames{}, err
+	}
+	defer rows.Close()
+	out := projectNames{byID: map[int64]struct{ name, team string }{}, byName: map[string]int64{}}
+	for rows.Next() {
+		var id int64
+		var name, team string
+		if err := rows.Scan(&id, &name, &team); err != nil {
+			return projectNames{}, err
+		}
+		out.byID[id] = struct{ name, team string }{name, team}
+		out.byName[name] = id
+	}
+	return out, rows.Err()
 }
 
 // DeployedImage is a container image that runs somewhere now, with its

@@ -26,3 +26,7 @@ CREATE TABLE metric_snapshots (
 );
 CREATE INDEX metric_snapshots_project ON metric_snapshots (project_id, day);
 
+-- Remediated findings count in the environments their artifact had run
+-- in (ended deployments too): the join needs every deployment by artifact.
+CREATE INDEX deployments_artifact ON deployments (artifact_id, start_at);
+
