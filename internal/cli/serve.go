@@ -22,6 +22,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/audit"
 	"github.com/vigil-sec/vigil/internal/server"
+	"github.com/vigil-sec/vigil/internal/severity"
 	"github.com/vigil-sec/vigil/internal/store"
 )
 
@@ -107,7 +108,11 @@ type serveFlags struct {
 	auditEvery                   time.Duration
 	// effective is every flag's value after applyFlagSources, secrets
 	// masked: the configuration the audit log records.
-	effective map[string]string
+	effective               map[string]string
+	sla                     string
+	projectSLA              []string
+	dueWithin, metricsEvery time.Duration
+	snapshotRetention       time.Duration
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -133,7 +138,9 @@ Plain HTTP is served only on loopback addresses unless --insecure-listen;
 use --tls-cert and --tls-key otherwise. Tokens come from 'vigil token create'.
 
 Endpoints: /healthz (alive), /readyz (database reachable, migrations
-applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
+applied, vulnerability database loaded), /api/v1/..., /api/openapi.json,
+/metrics (Prometheus; needs a token, e.g. 'vigil token create --role
+metrics'; see docs/metrics.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyFlagSources(cmd, f.configFile); err != nil {
@@ -170,7 +177,61 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json.`,
 	fl.StringVar(&f.auditKey, "audit-key", "", "Ed25519 private key file (PEM PKCS#8 or a raw 32-byte seed, see docs/audit.md) that signs a checkpoint of the audit log every --audit-checkpoint-interval and at shutdown")
 	fl.DurationVar(&f.auditEvery, "audit-checkpoint-interval", time.Hour, "how often the audit log's head is signed with --audit-key (when it moved)")
 	fl.DurationVar(&f.syncEvery, "sync-interval", 10*time.Second, "how often this server checks whether another server on the same PostgreSQL published a newer vulnerability database")
+	fl.StringVar(&f.sla, "sla", "critical=7,high=30,medium=90,low=180", "SLA days by severity of the remediation metrics, over the defaults (the clock starts at first_seen; 0: no SLA; unknown=N gives findings of unknown severity one)")
+	fl.StringArrayVar(&f.projectSLA, "project-sla", nil, "a project's SLA days, PROJECT:critical=3,high=14 (repeatable; severities not given keep --sla's; in the config file a list)")
+	fl.DurationVar(&f.dueWithin, "metrics-due-within", 7*24*time.Hour, "an open finding this close to its SLA due time counts as due soon in /metrics and the daily snapshots")
+	fl.DurationVar(&f.metricsEvery, "metrics-interval", 30*time.Second, "how often the portfolio aggregate behind /metrics is recomputed")
+	fl.DurationVar(&f.snapshotRetention, "metrics-retention", 400*24*time.Hour, "how long daily remediation snapshots are kept (0: forever)")
 	return cmd
+}
+
+// parseSLA reads "critical=7,high=30,..." on top of base.
+func parseSLA(spec string, base store.SLADays) (store.SLADays, error) {
+	out := base
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return out, fmt.Errorf("%q: want severity=days", part)
+		}
+		l, err := severity.Parse(name)
+		if err != nil || strings.TrimSpace(name) == "" {
+			return out, fmt.Errorf("%q: unknown severity %q", part, name)
+		}
+		var days int
+		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d", &days); err != nil || days < 0 || days > 3650 {
+			return out, fmt.Errorf("%q: want a number of days from 0 (no SLA) to 3650", part)
+		}
+		out[l] = days
+	}
+	return out, nil
+}
+
+// slaPolicy is the SLA of --sla and --project-sla.
+func (f *serveFlags) slaPolicy() (store.SLAPolicy, error) {
+	def, err := parseSLA(f.sla, store.DefaultSLADays)
+	if err != nil {
+		return store.SLAPolicy{}, usagef("--sla: %v", err)
+	}
+	p := store.SLAPolicy{Default: def}
+	for _, spec := range f.projectSLA {
+		name, rest, ok := strings.Cut(spec, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return store.SLAPolicy{}, usagef("--project-sla %q: want PROJECT:severity=days,...", spec)
+		}
+		days, err := parseSLA(rest, def)
+		if err != nil {
+			return store.SLAPolicy{}, usagef("--project-sla %q: %v", spec, err)
+		}
+		if p.Projects == nil {
+			p.Projects = map[string]store.SLADays{}
+		}
+		p.Projects[strings.TrimSpace(name)] = days
+	}
+	return p, nil
 }
 
 // applyFlagSources fills every flag the command line did not set from
@@ -204,6 +265,15 @@ func applyFlagSources(cmd *cobra.Command, configFile string) error {
 		}
 		if !ok {
 			if fv, found := file[fl.Name]; found {
+				if list, isList := fv.([]any); isList {
+					// A list sets a repeatable flag once per item.
+					for _, item := range list {
+						if err := fl.Value.Set(fmt.Sprint(item)); err != nil {
+							errs = append(errs, fmt.Errorf("%s: %s: %v", configFile, fl.Name, err))
+						}
+					}
+					return
+				}
 				v, ok = fmt.Sprint(fv), true
 			}
 		}
@@ -247,6 +317,17 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if f.jobLease < 3*time.Second || f.jobPoll <= 0 || f.syncEvery <= 0 || f.jobWorkers < 1 || f.jobWorkers > 64 {
 		return usagef("--job-lease must be at least 3s, --job-poll and --sync-interval positive, --job-workers 1 to 64")
 	}
+	sla, err := f.slaPolicy()
+	if err != nil {
+		return err
+	}
+	if f.dueWithin <= 0 || f.metricsEvery <= 0 || f.snapshotRetention < 0 {
+		return usagef("--metrics-due-within and --metrics-interval must be positive, --metrics-retention not negative")
+	}
+	retention := f.snapshotRetention
+	if retention == 0 {
+		retention = -1 // forever
+	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
 	tlsOn := f.tlsCert != "" || f.tlsKey != ""
 	if tlsOn && (f.tlsCert == "" || f.tlsKey == "") {
@@ -286,6 +367,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		Limits:   server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
 		HTTP:     f.http,
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
+		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -342,8 +424,9 @@ func newTokenCmd(e *env) *cobra.Command {
 		Long: `Create an API token. The token is printed once, alone on standard output;
 the server keeps only its SHA-256.
 
-Roles: reader (read findings), writer (push artifacts, record deployments,
-triage findings), admin (everything, tokens, refresh). --project limits a
+Roles: metrics (scrape /metrics only: a Prometheus scraper's token), reader
+(read findings), writer (push artifacts, record deployments, triage
+findings), admin (everything, tokens, refresh). --project limits a
 token to projects (repeatable); without it the token is global.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -366,7 +449,7 @@ token to projects (repeatable); without it the token is global.`,
 			return nil
 		},
 	}
-	create.Flags().StringVar(&role, "role", "", "admin, writer or reader (required)")
+	create.Flags().StringVar(&role, "role", "", "admin, writer, reader or metrics (required)")
 	create.Flags().StringArrayVar(&projects, "project", nil, "limit the token to this project (repeatable)")
 	create.Flags().StringVar(&name, "name", "", "a name to recognise the token by (default: the role)")
 	create.Flags().StringVar(&expires, "expires", "", "lifetime, e.g. 90d or 12h (default: no expiry)")

@@ -79,6 +79,8 @@ func (s *Server) register() {
 	s.registerFindings()
 	s.registerAdmin()
 	s.registerAudit()
+	s.registerMetrics()
+	s.registerRemediation()
 }
 
 func (s *Server) registerProjects() {
@@ -744,7 +746,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// refreshDB updates this server's vulnerability database and brings the
+// updateDB updates this server's vulnerability database and brings the
 // store's revision along (root: the job tree it runs in, 0 for none):
 //   - when the findings already follow this database's content (its
 //     fingerprint is the published one), it adopts that revision;
@@ -754,7 +756,7 @@ func nonNil(s []string) []string {
 //     a new revision with a re-match plan, in one transaction;
 //   - otherwise (nothing changed here, the store follows another
 //     server's newer content) it adopts the store's revision.
-func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, error) {
+func (s *Server) updateDB(ctx context.Context, root int64) (RefreshResult, error) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	start := time.Now()
@@ -970,7 +972,7 @@ func (s *Server) registerAdmin() {
 	})
 	type tokenBody struct {
 		Name     string   `json:"name" minLength:"1" maxLength:"200"`
-		Role     string   `json:"role" enum:"admin,writer,reader"`
+		Role     string   `json:"role" enum:"admin,writer,reader,metrics"`
 		Projects []string `json:"projects,omitempty" maxItems:"100"`
 		Expires  string   `json:"expires,omitempty" doc:"lifetime, e.g. 90d or 12h"`
 	}

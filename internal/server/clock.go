@@ -11,12 +11,22 @@ import (
 type Clock struct {
 	mu     sync.Mutex
 	offset time.Duration
+	// still, when set, is where a stopped clock stands (NewStoppedClock).
+	still time.Time
 }
 
-// Now is the wall clock plus the offset.
+// NewStoppedClock is a clock that stands at start and moves only by
+// Advance: tests of exact durations (MTTR, SLAs) use it.
+func NewStoppedClock(start time.Time) *Clock { return &Clock{still: start.UTC()} }
+
+// Now is the wall clock plus the offset (a stopped clock's start plus the
+// offset).
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.still.IsZero() {
+		return c.still.Add(c.offset)
+	}
 	return time.Now().Add(c.offset).UTC()
 }
 

@@ -24,6 +24,10 @@ type startOptions struct {
 	// from is the vulnerability database's source (default: the shared
 	// corpus over loopback HTTP).
 	from string
+	// clock is the server's clock (default: the wall clock).
+	clock *server.Clock
+	// options changes the server's options before it starts.
+	options func(*server.Options)
 }
 
 // startWith runs a server over a real store, its vulnerability database
@@ -32,7 +36,10 @@ type startOptions struct {
 func startWith(t testing.TB, o startOptions) *env {
 	t.Helper()
 	data := t.TempDir()
-	clock := &server.Clock{}
+	clock := o.clock
+	if clock == nil {
+		clock = &server.Clock{}
+	}
 	from := o.from
 	if from == "" {
 		from = vulndbURL(t, o.ecosystems...)
@@ -46,11 +53,15 @@ func startWith(t testing.TB, o startOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(server.Options{
+	opts := server.Options{
 		Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: from,
 		Clock: clock, TestClock: true, Version: "test", AuthFailures: o.authFailures,
 		HTTP: o.http, Limits: o.limits,
-	})
+	}
+	if o.options != nil {
+		o.options(&opts)
+	}
+	srv, err := server.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

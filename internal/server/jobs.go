@@ -34,7 +34,7 @@ const (
 	jobRematch     = "rematch"
 )
 
-var jobKinds = []string{jobRefresh, jobRematchPlan, jobRematch}
+var jobKinds = []string{jobRefresh, jobRematchPlan, jobRematch, jobMetricsSnapshot}
 
 // Job defaults.
 const (
@@ -283,6 +283,9 @@ func (s *Server) handle(ctx context.Context, j *store.Job) ([]byte, []store.JobS
 		}
 		r.Packages = len(pkgs)
 		b, err := json.Marshal(r)
+		return b, nil, err
+	case jobMetricsSnapshot:
+		b, err := s.snapshot(ctx, j)
 		return b, nil, err
 	}
 	return nil, nil, fmt.Errorf("unknown job kind %q", j.Kind)

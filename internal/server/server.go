@@ -76,6 +76,22 @@ type Options struct {
 	AuditCheckpoint time.Duration
 	// JobHook, in tests, runs when a job starts (its error fails the job).
 	JobHook func(ctx context.Context, kind string) error
+
+	// SLA is the SLA days by severity and project of the remediation
+	// metrics (zero: store.DefaultSLADays everywhere). DueWithin is how
+	// close to its due time an open finding counts as due soon in /metrics
+	// and the snapshots (default 7 days; the API takes due_within).
+	SLA       store.SLAPolicy
+	DueWithin time.Duration
+	// MetricsInterval is how often the aggregate behind /metrics is
+	// recomputed (default 30 s; a scrape never waits for it unless it is
+	// older than twice that).
+	MetricsInterval time.Duration
+	// SnapshotRetention is how long daily metric snapshots are kept
+	// (default 400 days; negative: forever). SnapshotCheck is how often the
+	// server looks whether yesterday's snapshot is due (default 1 min).
+	SnapshotRetention time.Duration
+	SnapshotCheck     time.Duration
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -140,6 +156,7 @@ type Server struct {
 	ingestSem chan struct{}
 	reads     *readCache
 	jobs      *jobRunner
+	metrics   *metrics
 	// rev is the vulnerability database revision this server's database
 	// is at (pushes are stored with it); synced is set once a refresh
 	// compared this server's database with the store's revision.
@@ -195,6 +212,22 @@ func New(opts Options) (*Server, error) {
 		opts.SyncInterval = defaultSyncInterval
 	}
 	s.opts.SyncInterval = opts.SyncInterval
+	if s.opts.SLA.Default == (store.SLADays{}) && s.opts.SLA.Projects == nil {
+		s.opts.SLA.Default = store.DefaultSLADays
+	}
+	if s.opts.DueWithin <= 0 {
+		s.opts.DueWithin = defaultDueWithin
+	}
+	if s.opts.MetricsInterval <= 0 {
+		s.opts.MetricsInterval = defaultMetricsInterval
+	}
+	if s.opts.SnapshotRetention == 0 {
+		s.opts.SnapshotRetention = defaultSnapshotRetention
+	}
+	if s.opts.SnapshotCheck <= 0 {
+		s.opts.SnapshotCheck = time.Minute
+	}
+	s.metrics = newMetrics(s)
 	s.jobs = newJobRunner(opts)
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
 	if err := s.match.open(); err != nil {
@@ -278,6 +311,8 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 			}
 			wg.Go(func() { s.checkpointLoop(bg, every) })
 		}
+		wg.Go(func() { s.statsLoop(bg) })
+		wg.Go(func() { s.snapshotLoop(bg) })
 		s.jobs.runMu.Lock()
 		s.jobs.running = true
 		s.jobs.runMu.Unlock()
@@ -432,7 +467,10 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		securityHeaders(w.Header())
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		req := r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		next.ServeHTTP(sw, req)
+		// The mux sets the pattern it matched on req: a bounded route label.
+		s.metrics.observeRequest(r.Method, req.Pattern, sw.status, time.Since(start))
 		s.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).String(), "remote", clientIP(r.RemoteAddr))
 	})
 }

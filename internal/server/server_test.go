@@ -310,6 +310,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"writer":        e.token(store.RoleWriter, "matrix"),
 		"reader":        e.token(store.RoleReader, "matrix"),
 		"global-reader": e.token(store.RoleReader),
+		"metrics":       e.token(store.RoleMetrics),
 		"other-writer":  e.token(store.RoleWriter, "other"),
 		"other-reader":  e.token(store.RoleReader, "other"),
 		"revoked":       revoked,
@@ -373,15 +374,15 @@ func resolve(t *testing.T, e *env, v, digest string, finding int64) string {
 
 // expect is the authorisation rule written out independently of the code.
 func expect(caller string, r server.Rule) int {
-	role := map[string]string{"admin": store.RoleAdmin, "writer": store.RoleWriter, "reader": store.RoleReader, "global-reader": store.RoleReader, "other-writer": store.RoleWriter, "other-reader": store.RoleReader}[caller]
+	role := map[string]string{"admin": store.RoleAdmin, "writer": store.RoleWriter, "reader": store.RoleReader, "global-reader": store.RoleReader, "other-writer": store.RoleWriter, "other-reader": store.RoleReader, "metrics": store.RoleMetrics}[caller]
 	if role == "" {
 		return 401
 	}
-	rank := map[string]int{store.RoleReader: 1, store.RoleWriter: 2, store.RoleAdmin: 3}
+	rank := map[string]int{store.RoleMetrics: 1, store.RoleReader: 2, store.RoleWriter: 3, store.RoleAdmin: 4}
 	if rank[role] < rank[r.Role] {
 		return 403
 	}
-	inScope := caller == "admin" || caller == "global-reader" || caller == "writer" || caller == "reader"
+	inScope := caller == "admin" || caller == "global-reader" || caller == "writer" || caller == "reader" || caller == "metrics"
 	switch r.Scope {
 	case server.ScopePath, server.ScopeResource:
 		if !inScope {

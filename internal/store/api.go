@@ -257,6 +257,16 @@ type API interface {
 	Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, error)
 	Summary(ctx context.Context, s Scope) (Summary, error)
 
+	// Remediation, Snapshot, PruneSnapshots and Trends are the
+	// remediation metrics (metrics.go, snapshots.go); DeployedImages and
+	// OldestPendingJob feed /metrics.
+	Remediation(ctx context.Context, q RemediationQuery) ([]RemediationRow, error)
+	Snapshot(ctx context.Context, day time.Time, o SnapshotOptions) (SnapshotResult, error)
+	PruneSnapshots(ctx context.Context, before time.Time) (int, error)
+	Trends(ctx context.Context, q TrendQuery) ([]TrendPoint, error)
+	DeployedImages(ctx context.Context) ([]DeployedImage, error)
+	OldestPendingJob(ctx context.Context, kinds []string) (time.Time, error)
+
 	// Events lists the change log after sequence number after.
 	Events(ctx context.Context, s Scope, after int64, limit int) ([]Event, error)
 	// LatestEvents lists the newest events, oldest first.

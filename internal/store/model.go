@@ -59,11 +59,13 @@ const (
 	EventTokenRevoked     = "token.revoked"
 )
 
-// Roles of API tokens, from least to most powerful.
+// Roles of API tokens, from least to most powerful. A metrics token may
+// only scrape /metrics (a Prometheus scraper's credential).
 const (
-	RoleReader = "reader"
-	RoleWriter = "writer"
-	RoleAdmin  = "admin"
+	RoleMetrics = "metrics"
+	RoleReader  = "reader"
+	RoleWriter  = "writer"
+	RoleAdmin   = "admin"
 )
 
 // Project is a unit of ownership.

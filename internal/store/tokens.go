@@ -31,9 +31,9 @@ func scanToken(r scanner) (Token, error) {
 // CreateToken stores a token (its hash only); ErrExists for a known hash.
 func (s *Store) CreateToken(ctx context.Context, tok Token) (Token, error) {
 	switch tok.Role {
-	case RoleReader, RoleWriter, RoleAdmin:
+	case RoleMetrics, RoleReader, RoleWriter, RoleAdmin:
 	default:
-		return Token{}, fmt.Errorf("%w: unknown role %q (want reader, writer or admin)", ErrInvalid, tok.Role)
+		return Token{}, fmt.Errorf("%w: unknown role %q (want metrics, reader, writer or admin)", ErrInvalid, tok.Role)
 	}
 	if len(tok.Hash) < 16 || len(tok.Hash) > 64 {
 		return Token{}, fmt.Errorf("%w: token hash of %d bytes", ErrInvalid, len(tok.Hash))

@@ -66,20 +66,22 @@ func Redact(token string) string {
 // ParseRole checks a role name.
 func ParseRole(s string) (string, error) {
 	switch s {
-	case store.RoleReader, store.RoleWriter, store.RoleAdmin:
+	case store.RoleMetrics, store.RoleReader, store.RoleWriter, store.RoleAdmin:
 		return s, nil
 	}
-	return "", fmt.Errorf("unknown role %q (want admin, writer or reader)", s)
+	return "", fmt.Errorf("unknown role %q (want admin, writer, reader or metrics)", s)
 }
 
 func rank(role string) int {
 	switch role {
-	case store.RoleReader:
+	case store.RoleMetrics:
 		return 1
-	case store.RoleWriter:
+	case store.RoleReader:
 		return 2
-	case store.RoleAdmin:
+	case store.RoleWriter:
 		return 3
+	case store.RoleAdmin:
+		return 4
 	}
 	return 0
 }
