@@ -461,7 +461,7 @@ func (s *Store) Summary(ctx context.Context, sc Scope) (Summary, error) {
 		}
 		m[severity.Level(c.sev).String()] += c.n
 	}
-	if out.Worst, err = s.worst(ctx, w); err != nil {
+	if out.Worst, err = s.worst(ctx, cw); err != nil {
 		return Summary{}, fmt.Errorf("summary: %w", err)
 	}
 	oldest, err := s.views(ctx, viewQuery+w.String()+" ORDER BY f.first_seen, f.id LIMIT 10", w.args...)
@@ -476,7 +476,8 @@ func (s *Store) Summary(ctx context.Context, sc Scope) (Summary, error) {
 
 // worst ranks the projects by their open findings (Summary.Worst).
 func (s *Store) worst(ctx context.Context, w where) ([]ProjectOpen, error) {
-	rows, err := s.query(ctx, "SELECT p.name, f.severity, count(*) FROM findings f JOIN projects p ON p.id = f.project_id"+w.String()+" GROUP BY p.name, f.severity", w.args...)
+	// From finding_counts (00010), like the open counts.
+	rows, err := s.query(ctx, "SELECT p.name, c.severity, sum(c.n) FROM finding_counts c JOIN projects p ON p.id = c.project_id"+w.String()+" GROUP BY p.name, c.severity HAVING sum(c.n) > 0", w.args...)
 	if err != nil {
 		return nil, err
 	}
