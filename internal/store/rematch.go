@@ -215,10 +215,15 @@ type PackageLink struct {
 func (s *Store) PackageLinks(ctx context.Context, packageIDs []int64, from, to int64) ([]PackageLink, error) {
 	var out []PackageLink
 	err := chunked(packageIDs, func(ids []any) error {
+		// CROSS JOIN fixes SQLite's join order: from the index rows of
+		// the packages, through the artifact ids of each bucket, to the
+		// links (left to itself, it walked every link of the window's
+		// artifacts). PostgreSQL reorders by cost.
 		rows, err := s.query(ctx, `SELECT ap.artifact_id, ap.package_id, ap.ord, ap.locations FROM package_buckets pb
- JOIN artifacts a ON a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ? AND a.id >= ? AND a.id < ?
- JOIN artifact_packages ap ON ap.artifact_id = a.id AND ap.package_id = pb.package_id
- WHERE pb.bucket >= ? AND pb.bucket <= ? AND pb.package_id IN (`+placeholders(len(ids))+")",
+ CROSS JOIN artifacts a CROSS JOIN artifact_packages ap
+ WHERE a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ? AND a.id >= ? AND a.id < ?
+ AND ap.artifact_id = a.id AND ap.package_id = pb.package_id
+ AND pb.bucket >= ? AND pb.bucket <= ? AND pb.package_id IN (`+placeholders(len(ids))+")",
 			append([]any{bucketSize, bucketSize, from, to, from / bucketSize, (to - 1) / bucketSize}, ids...)...)
 		if err != nil {
 			return err
