@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -142,16 +143,23 @@ func (s *Store) openSQLite(path string) error {
 		return fmt.Errorf("open sqlite %q: give a plain file path", path)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "cache_size(-65536)", "wal_autocheckpoint(8192)",
-		// Statement journals (a multi-row INSERT's undo) in memory, not
-		// in temporary files: they never outlive a statement.
-		"temp_store(MEMORY)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "wal_autocheckpoint(8192)"} {
 		q.Add("_pragma", p)
 	}
+	// The writer: a 64 MiB page cache, and statement journals (a
+	// multi-row INSERT's undo) in memory, not in temporary files: they
+	// never outlive a statement.
 	wq := url.Values{"_txlock": {"immediate"}}
 	for k, v := range q {
-		wq[k] = v
+		wq[k] = slices.Clone(v)
 	}
+	wq.Add("_pragma", "cache_size(-65536)")
+	wq.Add("_pragma", "temp_store(MEMORY)")
+	// Each of the four readers: 16 MiB of page cache, and temporary
+	// B-trees (a large sort) in files, so that memory stays bounded
+	// however many readers sort at once (SQLite's memory is outside the Go
+	// heap: it is most of the server's RSS on a large portfolio).
+	q.Add("_pragma", "cache_size(-16384)")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return fmt.Errorf("open sqlite %q: %w", path, err)
