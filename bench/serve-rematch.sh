@@ -23,8 +23,10 @@
 # and the server's peak RSS (VmHWM, reset before each phase) for each.
 #
 # Usage: bench/serve-rematch.sh [sqlite|postgres|both]   (default: sqlite)
-# Environment: ARTIFACTS (100000), PROJECTS (200), RUNS (3), RUNS_C (runs of
-# phase c, default RUNS), RATE (20),
+# Environment: ARTIFACTS (100000), PROJECTS (200), RUNS (3), RUNS_B and
+# RUNS_C (runs of phases b and c, default RUNS), YEAR (2027: the year of
+# the advisories' ids and modified times; a later one for a portfolio
+# whose mirror has this year's already), RATE (20),
 # CONNS (8), PG_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
 # PORTFOLIO_DIR (SQLite: load the portfolio once into this directory and
 # copy it from there in later runs; with LOAD_ONLY=1 only load it),
@@ -38,7 +40,9 @@ shared=$(cd "$root/../shared/vulndb/osv" && pwd)
 ARTIFACTS=${ARTIFACTS:-100000}
 PROJECTS=${PROJECTS:-200}
 RUNS=${RUNS:-3}
+RUNS_B=${RUNS_B:-$RUNS}
 RUNS_C=${RUNS_C:-$RUNS}
+YEAR=${YEAR:-2027}
 RATE=${RATE:-20}
 CONNS=${CONNS:-8}
 PROF_SECONDS=${PROF_SECONDS:-60}
@@ -176,8 +180,8 @@ PY
   # a: one new advisory, RUNS times (each a new id).
   local i
   for i in $(seq 1 "$RUNS"); do
-    local id=VGL-BENCH-000$i
-    "$bin/rematchbench" advisory -mirror "$mirror" -eco npm -name lodash -id "$id" -modified "2027-01-01T00:00:0${i}Z"
+    local id=VGL-BENCH-$YEAR-000$i
+    "$bin/rematchbench" advisory -mirror "$mirror" -eco npm -name lodash -id "$id" -modified "$YEAR-01-01T00:00:0${i}Z"
     reset_hwm
     [ "$i" = 1 ] && profile one-advisory
     r=$("$bin/rematchbench" refresh -url "$url" -vuln "$id" -projects "$PROJECTS" -rate "$RATE" -c "$CONNS")
@@ -186,8 +190,8 @@ PY
   done
 
   # b: 1,000 revised advisories in one refresh, RUNS times.
-  for i in $(seq 1 "$RUNS"); do
-    "$bin/rematchbench" modify -mirror "$mirror" -n 1000 -seed "$i" -modified "2027-01-0$((1 + i))T00:00:00Z" >"$work/modify-$i.json"
+  for i in $(seq 1 "$RUNS_B"); do
+    "$bin/rematchbench" modify -mirror "$mirror" -n 1000 -seed "$i" -modified "$YEAR-01-0$((1 + i))T00:00:00Z" >"$work/modify-$i.json"
     reset_hwm
     [ "$i" = 1 ] && profile thousand-advisories
     r=$("$bin/rematchbench" refresh -url "$url" -projects "$PROJECTS" -rate "$RATE" -c "$CONNS")
