@@ -926,10 +926,7 @@ func addRematches(out *RefreshResult, jobs []store.Job) error {
 		if err := json.Unmarshal(j.Result, &r); err != nil {
 			return fmt.Errorf("rematch result: %w", err)
 		}
-		out.Created += r.Created
-		out.Resolved += r.Resolved
-		out.Reopened += r.Reopened
-		out.Updated += r.Updated
+		out.ReconcileResult.Add(r.ReconcileResult)
 		out.Packages += r.Packages
 		out.Unchanged += r.Skipped
 		out.Artifacts += r.Artifacts

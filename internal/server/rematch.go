@@ -148,10 +148,7 @@ func (s *Server) rematch(ctx context.Context, cs changeSet) (rematchResult, erro
 		if err != nil {
 			return out, err
 		}
-		out.Created += r.Created
-		out.Resolved += r.Resolved
-		out.Reopened += r.Reopened
-		out.Updated += r.Updated
+		out.ReconcileResult.Add(r.ReconcileResult)
 		out.Skipped += r.Skipped
 		out.Artifacts += r.Artifacts
 		lo = hi
@@ -279,10 +276,7 @@ func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, 
 		if err != nil {
 			return err
 		}
-		out.Created += r.Created
-		out.Resolved += r.Resolved
-		out.Reopened += r.Reopened
-		out.Updated += r.Updated
+		out.ReconcileResult.Add(r)
 		out.Artifacts += len(batch)
 		return nil
 	}

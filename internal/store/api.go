@@ -118,6 +118,14 @@ type ReconcileResult struct {
 	Updated  int `json:"updated"`
 }
 
+// Add counts o into r.
+func (r *ReconcileResult) Add(o ReconcileResult) {
+	r.Created += o.Created
+	r.Resolved += o.Resolved
+	r.Reopened += o.Reopened
+	r.Updated += o.Updated
+}
+
 // Page asks for one page of a list: items after Cursor (opaque, from the
 // previous page's next cursor), at most Limit (default 100, max 1000).
 type Page struct {
