@@ -113,7 +113,15 @@ type serveFlags struct {
 	projectSLA              []string
 	dueWithin, metricsEvery time.Duration
 	snapshotRetention       time.Duration
+	// sections are the config file's structured sections (configSections),
+	// each as YAML; the code that owns a section decodes it.
+	sections map[string][]byte
 }
+
+// configSections are the config file's keys that are not flags but whole
+// structured sections (notification rules, trackers, watched registries).
+// A capability registers its key from its own file with an init function.
+var configSections = map[string]bool{}
 
 func newServeCmd(e *env) *cobra.Command {
 	var f serveFlags
@@ -143,7 +151,7 @@ applied, vulnerability database loaded), /api/v1/..., /api/openapi.json,
 metrics'; see docs/metrics.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyFlagSources(cmd, f.configFile); err != nil {
+			if err := applyFlagSources(cmd, f.configFile, &f.sections); err != nil {
 				return err
 			}
 			f.effective = effectiveFlags(cmd)
@@ -237,7 +245,10 @@ func (f *serveFlags) slaPolicy() (store.SLAPolicy, error) {
 // applyFlagSources fills every flag the command line did not set from
 // VIGIL_<FLAG> and then from the config file, so that each flag has all
 // three forms without a table to keep in step.
-func applyFlagSources(cmd *cobra.Command, configFile string) error {
+//
+// Keys registered in configSections are returned in sections, re-encoded as
+// YAML, for their owners to decode strictly.
+func applyFlagSources(cmd *cobra.Command, configFile string, sections *map[string][]byte) error {
 	if configFile == "" {
 		configFile = os.Getenv("VIGIL_CONFIG")
 	}
@@ -283,8 +294,19 @@ func applyFlagSources(cmd *cobra.Command, configFile string) error {
 			}
 		}
 	})
-	for k := range file {
-		if !known[k] {
+	for k, v := range file {
+		switch {
+		case configSections[k] && sections != nil:
+			b, err := yaml.Marshal(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %v", configFile, k, err))
+				continue
+			}
+			if *sections == nil {
+				*sections = map[string][]byte{}
+			}
+			(*sections)[k] = b
+		case !known[k]:
 			errs = append(errs, fmt.Errorf("%s: unknown key %q", configFile, k))
 		}
 	}

@@ -55,7 +55,7 @@ func TestSLAFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg, _ := cmd.Flags().GetString("config")
-			if err := applyFlagSources(cmd, cfg); err != nil {
+			if err := applyFlagSources(cmd, cfg, nil); err != nil {
 				t.Fatal(err)
 			}
 			var f serveFlags
