@@ -9,7 +9,9 @@
 #
 # Usage: bench/serve-ingest.sh [sqlite|postgres|both]   (default: both)
 # Environment: N (10000), C (8), PG_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
-# VIGIL (a vigil binary to measure instead of building this tree's into /tmp/vigil).
+# VIGIL (a vigil binary to measure instead of building this tree's into /tmp/vigil),
+# PERF_OUT (record the server's CPU samples during the pushes with
+# `perf record -e cpu-clock -g` into this file, for `perf report`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root/../shared/vulndb/osv" && pwd)
@@ -59,7 +61,13 @@ run() {
   # Sample RSS while the pushes run.
   (max=0; while kill -0 "$pid" 2>/dev/null; do r=$(kib "$pid" VmRSS); [ "${r:-0}" -gt "$max" ] && max=$r && echo "$max" >"$work/rss"; sleep 0.5; done) &
   local sampler=$!
+  local perfpid=
+  if [ -n "${PERF_OUT:-}" ]; then
+    perf record -q -e cpu-clock -F 999 -g -p "$pid" -o "$PERF_OUT.$backend" 2>/dev/null &
+    perfpid=$!
+  fi
   VIGIL_TOKEN=$tok "$work/ingestload" -url "http://127.0.0.1:$port" -n "$N" -c "$C" >"$work/$backend.json"
+  if [ -n "$perfpid" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
   local cpu1 hwm rss load1
   cpu1=$(cpu_s "$pid")
   hwm=$(kib "$pid" VmHWM)

@@ -255,7 +255,11 @@ func Decode(r io.Reader, xml bool) ([]sbom.Component, error) {
 		format = cdx.BOMFileFormatXML
 	}
 	var bom cdx.BOM
-	if err := cdx.NewBOMDecoder(r, format).Decode(&bom); err != nil {
+	if xml {
+		if err := cdx.NewBOMDecoder(r, format).Decode(&bom); err != nil {
+			return nil, fmt.Errorf("decode CycloneDX: %w", err)
+		}
+	} else if err := decodeJSON(r, &bom); err != nil {
 		return nil, fmt.Errorf("decode CycloneDX: %w", err)
 	}
 	depsOf := map[string][]string{}
