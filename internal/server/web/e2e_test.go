@@ -82,6 +82,11 @@ func TestDashboardE2E(t *testing.T) {
 		{"pad", "", `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"type":"application","name":"pad"}},"components":[` +
 			`{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"},` +
 			`{"type":"library","name":"minimist","version":"1.2.6","purl":"pkg:npm/minimist@1.2.6"}]}`},
+		// An image (a vigil report with the image's creation time) for
+		// the trends page's image age.
+		{"img", "", `{"schema_version":"1.0.0","tool":{"name":"vigil","version":"test"},"target":{"kind":"image","name":"registry.example/img:1"},` +
+			`"image":{"reference":"registry.example/img:1","digest":"sha256:` + strings.Repeat("ab", 32) + `","created":"2025-06-01T00:00:00Z"},` +
+			`"packages":[{"name":"minimist","version":"1.2.6","ecosystem":"npm","purl":"pkg:npm/minimist@1.2.6","locations":[{"path":"package-lock.json"}],"extractor":"npm/packagelock"}],"vulnerabilities":[]}`},
 	}
 	digests := map[string]string{}
 	for _, p := range pushes {
@@ -99,7 +104,7 @@ func TestDashboardE2E(t *testing.T) {
 		digests[p.project] = out.Artifact.Digest
 	}
 	// In a fixed order: the screenshots compared show the events.
-	for _, d := range []struct{ project, env string }{{"shop", "prod"}, {"web", "prod"}, {"pad", "staging"}} {
+	for _, d := range []struct{ project, env string }{{"shop", "prod"}, {"web", "prod"}, {"pad", "staging"}, {"img", "prod"}} {
 		body := fmt.Sprintf(`{"artifact":%q,"environment":%q,"at":"2026-11-01T00:00:00Z"}`, digests[d.project], d.env)
 		apiCall(t, srv, admin, "POST", "/api/v1/projects/"+d.project+"/deployments", []byte(body), nil)
 	}
