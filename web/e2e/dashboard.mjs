@@ -152,7 +152,7 @@ await page.keyboard.press('Enter');
 const before = await openTotal();
 check(before > 0, `overview shows ${before} open findings`);
 const cookies = await context.cookies();
-const sc = cookies.find((c) => c.name === 'vigil_session');
+let sc = cookies.find((c) => c.name === 'vigil_session');
 check(sc && sc.httpOnly && sc.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
 check(!(await page.evaluate(() => document.cookie)).includes('vigil_session'), 'the page cannot read the session cookie');
 
@@ -309,6 +309,39 @@ await loaded();
 check((await inked('chart-open')) > 500, 'the trends charts are drawn in the dark theme');
 await shot('trends-dark', false);
 await axe('trends (dark)');
+
+// --- 175 days later: the medium findings (90-day SLA) are past it, the
+// low ones (180 days) due within 7 days. The session (12 hours) has
+// expired: the dashboard asks to log in again. ---
+{
+  const r = await fetch(base + '/api/v1/admin/clock', { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' }, body: JSON.stringify({ advance: '4200h' }) });
+  check(r.status === 200, `the test clock moves 175 days forward: ${r.status}`);
+}
+await page.goto(base + '/projects/shop');
+await page.getByLabel('API token').waitFor();
+check(true, 'after 175 days the session has expired and the login form shows');
+await page.getByLabel('API token').fill(token);
+await page.keyboard.press('Enter');
+await loaded();
+sc = (await context.cookies()).find((c) => c.name === 'vigil_session');
+{
+  const rows = page.locator('section[aria-labelledby=findings-h] tbody tr');
+  const n = await rows.count();
+  let breached = 0;
+  let due = 0;
+  for (let i = 0; i < n; i++) {
+    const t = await rows.nth(i).innerText();
+    if (t.includes('MEDIUM')) breached += t.includes('SLA breached') ? 1 : 0;
+    if (t.includes('LOW')) due += t.includes('due soon') ? 1 : 0;
+  }
+  check(n === 2 && breached === 1 && due === 1, `the project's medium finding is badged "SLA breached", its low one "due soon" (${breached}, ${due} of ${n})`);
+  check((await page.locator('section[aria-labelledby=sla-h] [data-testid=breached-MEDIUM]').innerText()) === '1', 'the project\'s SLA view counts the breach');
+}
+await shot('project-sla', false);
+await axe('project (SLA badges, dark)');
+await page.getByRole('link', { name: 'Overview' }).click();
+await loaded();
+check(/^\d+ past their SLA/.test(await page.locator('[data-testid=sla-breached]').innerText()) && Number((await page.locator('[data-testid=sla-breached] span').innerText())) >= 2, 'the overview counts the breaches of both projects');
 
 // --- Log out: the session is gone server-side too. ---
 await page.getByRole('button', { name: 'Log out' }).click();

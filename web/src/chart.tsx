@@ -21,6 +21,9 @@ export interface Series {
 // its neighbours by its pattern as well as its colour.
 export const DASHES: (number[] | undefined)[] = [undefined, [10, 4], [2, 3], [12, 4, 2, 4], [6, 6]];
 
+// Counts are whole numbers: no tick at 0.5.
+const COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000];
+
 function axis(unit: string): uPlot.Axis {
   const stroke = cssVar('--text');
   const grid = cssVar('--border');
@@ -56,7 +59,7 @@ function useUPlot(make: (width: number) => uPlot.Options, data: uPlot.AlignedDat
 }
 
 /** LineChart draws series over days (x: Unix seconds). */
-export function LineChart(props: { label: string; days: number[]; series: Series[]; unit: string; testid?: string }) {
+export function LineChart(props: { label: string; days: number[]; range: [number, number]; series: Series[]; unit: string; testid?: string }) {
   const data: uPlot.AlignedData = [props.days, ...props.series.map((s) => s.values)];
   const ref = useUPlot(
     (width) => ({
@@ -64,12 +67,12 @@ export function LineChart(props: { label: string; days: number[]; series: Series
       height: 240,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      axes: [axis(''), axis(props.unit)],
+      scales: { x: { time: true, range: props.range }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      axes: [axis(''), { ...axis(props.unit), incrs: COUNT_INCRS }],
       series: [{}, ...props.series.map((s, i) => ({ label: s.label, stroke: cssVar(s.color), width: 2, dash: s.dash ?? DASHES[i % DASHES.length], points: { show: props.days.length < 40 } }))],
     }),
     data,
-    [JSON.stringify(data), props.series.map((s) => s.label + s.color).join()],
+    [JSON.stringify(data), props.range.join(), props.series.map((s) => s.label + s.color).join()],
   );
   return (
     <Figure label={props.label} testid={props.testid} legend={<Legend series={props.series} line />}>
@@ -79,7 +82,7 @@ export function LineChart(props: { label: string; days: number[]; series: Series
 }
 
 /** BarChart draws one bar per category. */
-export function BarChart(props: { label: string; categories: string[]; values: number[]; colors: string[]; unit: string; testid?: string; max?: number }) {
+export function BarChart(props: { label: string; categories: string[]; values: number[]; colors: string[]; unit: string; testid?: string; max?: number; counts?: boolean }) {
   const xs = props.categories.map((_, i) => i);
   const data: uPlot.AlignedData = [xs, props.values];
   const ref = useUPlot(
@@ -91,7 +94,7 @@ export function BarChart(props: { label: string; categories: string[]; values: n
         legend: { show: false },
         cursor: { show: false },
         scales: { x: { time: false, range: [-0.5, xs.length - 0.5] }, y: { range: (_u, _min, max) => [0, props.max ?? Math.max(1, max * 1.1)] } },
-        axes: [{ ...axis(''), values: (_u, ticks) => ticks.map((t) => props.categories[t] ?? ''), splits: () => xs, grid: { show: false } }, axis(props.unit)],
+        axes: [{ ...axis(''), values: (_u, ticks) => ticks.map((t) => props.categories[t] ?? ''), splits: () => xs, grid: { show: false } }, props.counts ? { ...axis(props.unit), incrs: COUNT_INCRS } : axis(props.unit)],
         series: [
           {},
           {

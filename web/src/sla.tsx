@@ -7,7 +7,10 @@ import type { Finding, Remediation } from './api';
 
 export type SLAState = 'breached' | 'due_soon' | 'within' | 'none';
 
-export function slaOf(f: Finding, rep: Remediation | undefined, now = Date.now()): { due?: Date; state: SLAState } {
+// now is the server's (the report's), so that a badge agrees with the
+// report's counts whatever the browser's clock says.
+export function slaOf(f: Finding, rep: Remediation | undefined): { due?: Date; state: SLAState } {
+  const now = rep ? new Date(rep.now).getTime() : Date.now();
   const days = rep?.sla?.[f.project]?.[f.severity];
   if (!days) return { state: 'none' };
   const due = new Date(new Date(f.first_seen).getTime() + days * 86400000);
@@ -28,7 +31,7 @@ export function SLABadge({ state }: { state: SLAState }) {
   if (state === 'due_soon')
     return (
       <span class="badge badge-due">
-        <span aria-hidden="true">⏱ </span>due soon
+        <span aria-hidden="true">◔ </span>due soon
       </span>
     );
   return null;

@@ -72,7 +72,7 @@ func TestDashboardE2E(t *testing.T) {
 	data := t.TempDir()
 	admin := run(t, bin, "token", "create", "--data-dir", data, "--role", "admin", "--name", "e2e-admin")
 	writer := run(t, bin, "token", "create", "--data-dir", data, "--role", "writer", "--name", "alice")
-	srv := serve(t, bin, "--data-dir", data, "--vulndb-from", m.url, "--refresh-interval", "0")
+	srv := serve(t, bin, "--data-dir", data, "--vulndb-from", m.url, "--refresh-interval", "0", "--test-clock")
 
 	// Real SBOMs through the API: Vigil's and Syft's CycloneDX of npm
 	// projects, and one holding left-pad, which no advisory names yet.

@@ -97,10 +97,10 @@ export function TrendsPage({ route }: { route: Route }) {
         empty={(t) => !t.points || t.points.length === 0}
         emptyText="No daily snapshot in this period yet: the server takes one after each UTC day (an admin can take today's with POST /api/v1/admin/metrics/snapshot)."
       >
-        {(t) => <OpenOverTime t={t} view={view} />}
+        {(t) => <OpenOverTime t={t} view={view} range={[from.getTime() / 1000, to.getTime() / 1000 - 86400]} />}
       </Section>
       <Section title="SLA breaches over time" id="trend-sla" load={all} empty={(t) => !t.points || t.points.length === 0} emptyText="No daily snapshot in this period yet.">
-        {(t) => <BreachesOverTime t={t} view={view} />}
+        {(t) => <BreachesOverTime t={t} view={view} range={[from.getTime() / 1000, to.getTime() / 1000 - 86400]} />}
       </Section>
       <div class="grid">
         <Section title="Mean time to remediate by severity" id="mttr" load={rem} empty={(r) => r.totals.remediated === 0} emptyText="No finding was remediated in this period.">
@@ -122,7 +122,7 @@ function dayIndex(t: Trends) {
   return { days, at: new Map(days.map((d, i) => [d, i])), xs: days.map((d) => new Date(d).getTime() / 1000) };
 }
 
-function OpenOverTime({ t, view }: { t: Trends; view: string }) {
+function OpenOverTime({ t, view, range }: { t: Trends; view: string; range: [number, number] }) {
   const { days, at, xs } = dayIndex(t);
   const rows: Record<string, number[]> = {};
   for (const s of SEVERITIES) rows[s] = days.map(() => 0);
@@ -165,10 +165,10 @@ function OpenOverTime({ t, view }: { t: Trends; view: string }) {
       </div>
     );
   const series: Series[] = shown.map((s) => ({ label: s, values: rows[s], color: sevColor(s) }));
-  return <LineChart label={label} days={xs} series={series} unit="open findings" testid="chart-open" />;
+  return <LineChart label={label} days={xs} range={range} series={series} unit="open findings" testid="chart-open" />;
 }
 
-function BreachesOverTime({ t, view }: { t: Trends; view: string }) {
+function BreachesOverTime({ t, view, range }: { t: Trends; view: string; range: [number, number] }) {
   const { days, at, xs } = dayIndex(t);
   const breached = days.map(() => 0);
   const due = days.map(() => 0);
@@ -209,6 +209,7 @@ function BreachesOverTime({ t, view }: { t: Trends; view: string }) {
     <LineChart
       label={`Open findings past their SLA and due soon, per day from ${days[0]} to ${days[last]}; on ${days[last]}: ${breached[last]} breached, ${due[last]} due soon`}
       days={xs}
+      range={range}
       series={[
         { label: 'SLA breached', values: breached, color: '--chart-breached' },
         { label: 'Due soon', values: due, color: '--chart-due' },
@@ -331,7 +332,8 @@ function Compliance({ r, view }: { r: Remediation; view: string }) {
   return (
     <>
       <p class="big">
-        <span>{show(within(r.totals))}</span> of the open findings within their SLA; {show(onTime(r.totals))} remediated on time
+        <span>{show(within(r.totals))}</span> of the open findings within their SLA;{' '}
+        {r.totals.remediated > 0 ? `${show(onTime(r.totals))} of the remediated ones fixed in time` : 'none remediated in this period'}
       </p>
       <BarChart
         label={'Open findings within their SLA, in percent: ' + gs.map((g) => `${g.key} ${show(within(g))} (${g.breached} of ${g.open} breached)`).join(', ')}
@@ -414,6 +416,7 @@ function ImageAge({ l, view }: { l: { rows: ImageRow[]; more: number }; view: st
           values={counts}
           colors={AGE_BUCKETS.map(() => '--chart-age')}
           unit="deployments"
+          counts
           testid="chart-image-age"
         />
         {note}
