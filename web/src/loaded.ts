@@ -39,13 +39,18 @@ export function begin(counts = true): () => void {
 // settle sets the marker once nothing is pending after the render that
 // followed the last load (two frames: Preact renders, then runs the
 // effects that may start the next loads).
+// The performance mark "vigil-data-loaded" is when the last load's
+// render was done (the first frame after it), for bench/ui-render.sh.
 function settle() {
   const g = gen;
-  requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+    const at = performance.now();
     requestAnimationFrame(() =>
       setTimeout(() => {
-        if (g === gen && pending === 0 && started > 0) document.documentElement.dataset.loaded = 'true';
+        if (g !== gen || pending !== 0 || started === 0 || document.documentElement.dataset.loaded) return;
+        document.documentElement.dataset.loaded = 'true';
+        performance.mark('vigil-data-loaded', { startTime: at });
       }, 0),
-    ),
-  );
+    );
+  });
 }
