@@ -26,9 +26,13 @@ import (
 // of the shared npm archive that the script adds an advisory to. The
 // script logs in, sees the new advisory's finding appear on the overview
 // after a refresh, opens it (its <script> and javascript: reference stay
-// inert), accepts it with an expiry, sees the count drop and logs out; it
-// checks every page with axe-core and compares the overview and finding
-// screenshots with web/e2e/reference (pixelmatch, with a tolerance).
+// inert), accepts it with an expiry, sees the count drop, searches by
+// alias and by package name, checks that the trends page draws every
+// chart and has its tables (an image with a creation time runs in prod for
+// the image age), moves the test clock 175 days on to see SLA breaches and
+// findings due soon badged, and logs out; it checks every page with
+// axe-core and compares the overview and finding screenshots with
+// web/e2e/reference (pixelmatch, with a tolerance).
 // Screenshots go to $VIGIL_E2E_ARTIFACTS (default web/test-results).
 //
 // It needs node, web/node_modules (npm ci in web/) and /usr/bin/chromium:
