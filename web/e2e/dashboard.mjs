@@ -316,6 +316,9 @@ await axe('trends (dark)');
 {
   const r = await fetch(base + '/api/v1/admin/clock', { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' }, body: JSON.stringify({ advance: '4200h' }) });
   check(r.status === 200, `the test clock moves 175 days forward: ${r.status}`);
+  // The browser's clock agrees with the server's, as it would in real life
+  // (the trends page's period is counted from the browser's today).
+  await page.clock.setFixedTime(new Date((await r.json()).now));
 }
 await page.goto(base + '/projects/shop');
 await page.getByLabel('API token').waitFor();
@@ -342,6 +345,28 @@ await axe('project (SLA badges, dark)');
 await page.getByRole('link', { name: 'Overview' }).click();
 await loaded();
 check(/^\d+ past their SLA/.test(await page.locator('[data-testid=sla-breached]').innerText()) && Number((await page.locator('[data-testid=sla-breached] span').innerText())) >= 2, 'the overview counts the breaches of both projects');
+
+// --- The low finding is fixed after those 175 days: the trends page's MTTR
+// says so, and the compliance counts it remediated in time. ---
+{
+  const auth = { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' };
+  const l = await (await fetch(base + '/api/v1/findings?project=shop&state=open&severity=low', { headers: auth })).json();
+  const r = await fetch(base + '/api/v1/findings/' + l.items[0].id, { method: 'PATCH', headers: auth, body: JSON.stringify({ state: 'fixed', reason: 'upgraded lodash' }) });
+  check(l.items.length === 1 && r.status === 200, `the low finding of shop is marked fixed: ${r.status}`);
+}
+await page.goto(base + '/trends?view=table');
+await loaded();
+{
+  const mttr = await page.locator('[data-testid=table-mttr] tbody').innerText();
+  check(/LOW\s+1\s+175\.0/.test(mttr), `the MTTR table shows the low finding fixed in 175 days (${mttr.replace(/\s+/g, ' ')})`);
+  const all = await page.locator('[data-testid=table-compliance] tbody tr:last-child').innerText();
+  check(/All\s+1\s+0\s+100\.0 %/.test(all), `the compliance table counts it remediated in time (${all.replace(/\s+/g, ' ')})`);
+}
+await page.getByRole('button', { name: 'Charts' }).click();
+await loaded();
+check((await inked('chart-mttr')) > 500, 'the MTTR chart is drawn');
+await shot('trends-remediated', false);
+await axe('trends (remediated, dark)');
 
 // --- Log out: the session is gone server-side too. ---
 await page.getByRole('button', { name: 'Log out' }).click();
