@@ -533,6 +533,7 @@ type findingsQuery struct {
 	MinSeverity   string    `query:"min_severity" doc:"at or above: low, medium, high, critical"`
 	Ecosystem     string    `query:"ecosystem" maxLength:"100"`
 	PURL          string    `query:"purl" maxLength:"1000"`
+	Package       string    `query:"package" maxLength:"1000" doc:"a package name, exactly, in any ecosystem and version"`
 	VulnID        string    `query:"vulnerability" maxLength:"200" doc:"a vulnerability id or any alias"`
 	Fixable       string    `query:"fixable" enum:"true,false," doc:"only findings that have (true) or lack (false) a fixed version"`
 	FirstSeenFrom time.Time `query:"first_seen_from"`
@@ -541,7 +542,7 @@ type findingsQuery struct {
 }
 
 func (q *findingsQuery) filter(ctx context.Context) (store.FindingFilter, error) {
-	f := store.FindingFilter{Scope: principal(ctx).Scope(), Project: q.Project, Environment: q.Environment, ArtifactID: q.Artifact, Kind: q.Kind, Ecosystem: q.Ecosystem, PURL: q.PURL, VulnID: q.VulnID, FirstSeenFrom: q.FirstSeenFrom, FirstSeenTo: q.FirstSeenTo, Page: q.page()}
+	f := store.FindingFilter{Scope: principal(ctx).Scope(), Project: q.Project, Environment: q.Environment, ArtifactID: q.Artifact, Kind: q.Kind, Ecosystem: q.Ecosystem, PURL: q.PURL, Package: q.Package, VulnID: q.VulnID, FirstSeenFrom: q.FirstSeenFrom, FirstSeenTo: q.FirstSeenTo, Page: q.page()}
 	for _, st := range splitCSV(q.State) {
 		switch st {
 		case store.StateOpen, store.StateFixed, store.StateAccepted, store.StateFalsePositive:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -227,6 +228,20 @@ func testEndToEnd(t *testing.T, e *env) {
 		if f.Artifact.Digest != goapp || !slices.Contains(f.Environments, "prod") {
 			t.Errorf("prod finding %d is on %s in %v", f.ID, f.Artifact.Digest, f.Environments)
 		}
+	}
+	// A bare package name (the dashboard's search) finds that package's
+	// findings, in every version and artifact, and nothing else.
+	byName := e.findings(writer, "package="+url.QueryEscape(prod[0].Package.Name))
+	if !slices.ContainsFunc(byName, func(f finding) bool { return f.ID == prod[0].ID }) {
+		t.Errorf("package=%s lacks finding %d", prod[0].Package.Name, prod[0].ID)
+	}
+	for _, f := range byName {
+		if f.Package.Name != prod[0].Package.Name {
+			t.Errorf("package=%s found finding %d of %s", prod[0].Package.Name, f.ID, f.Package.Name)
+		}
+	}
+	if none := e.findings(writer, "package="+url.QueryEscape(prod[0].Package.Name+"-no-such")); len(none) != 0 {
+		t.Errorf("package of an unknown name found %d findings", len(none))
 	}
 	var sum struct {
 		Open          map[string]int            `json:"open"`

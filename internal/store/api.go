@@ -152,6 +152,9 @@ type FindingFilter struct {
 	// PURL matches the package purl exactly, or without a version any
 	// version of it.
 	PURL string
+	// Package matches the package name exactly, in every ecosystem and
+	// version (a bare name: lodash, golang.org/x/net).
+	Package string
 	// VulnID matches the id or any alias.
 	VulnID        string
 	Fixable       *bool

@@ -175,6 +175,9 @@ func findingWhere(f FindingFilter) where {
 			w.add("p.purl = ?", f.PURL)
 		}
 	}
+	if f.Package != "" {
+		w.add("f.package_id IN (SELECT id FROM packages WHERE name = ?)", f.Package)
+	}
 	if f.VulnID != "" {
 		w.add("f.id IN (SELECT finding_id FROM finding_aliases WHERE alias = ?)", f.VulnID)
 	}

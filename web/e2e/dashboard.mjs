@@ -102,6 +102,24 @@ async function shot(name, compare) {
   check(ratio <= 0.01, `${name} screenshot within 1% of the reference (${(ratio * 100).toFixed(3)}% differ)`);
 }
 
+// loaded waits for the dashboard's data-loaded marker: every load the
+// page started has finished and rendered.
+async function loaded() {
+  await page.waitForFunction(() => document.documentElement.dataset.loaded === 'true');
+}
+
+// inked counts the canvas pixels a chart drew on (not transparent).
+async function inked(testid) {
+  return page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid=${id}] canvas`);
+    if (!c) return -1;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  }, testid);
+}
+
 async function openTotal() {
   await page.locator('[data-testid=open-total] span').waitFor();
   return Number(await page.locator('[data-testid=open-total] span').innerText());
@@ -134,7 +152,7 @@ await page.keyboard.press('Enter');
 const before = await openTotal();
 check(before > 0, `overview shows ${before} open findings`);
 const cookies = await context.cookies();
-const sc = cookies.find((c) => c.name === 'vigil_session');
+let sc = cookies.find((c) => c.name === 'vigil_session');
 check(sc && sc.httpOnly && sc.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
 check(!(await page.evaluate(() => document.cookie)).includes('vigil_session'), 'the page cannot read the session cookie');
 
@@ -150,6 +168,9 @@ check(!(await page.evaluate(() => document.cookie)).includes('vigil_session'), '
   check(codes[0] === 403 && codes[1] === 403, `PATCH with the cookie but without / with a wrong CSRF token: ${codes}`);
 }
 
+await loaded();
+check(/\d+ past their SLA, \d+ due within/.test(await page.locator('[data-testid=sla-breached]').innerText()), 'the overview shows SLA breaches and findings due soon');
+check((await page.locator('section[aria-labelledby=oldest-h] tbody td:last-child time').count()) > 0, 'the oldest open findings show their SLA due dates');
 await shot('overview', true);
 await axe('overview');
 
@@ -200,6 +221,9 @@ check((await openTotal()) === before, `the overview is back at ${before} open fi
 await page.locator('section[aria-labelledby=worst-h]').getByRole('link', { name: 'shop' }).click();
 await page.locator('#findings-h').waitFor();
 await page.locator('section[aria-labelledby=findings-h] tbody tr').first().waitFor();
+await loaded();
+check((await page.locator('section[aria-labelledby=sla-h]').innerText()).includes('past their SLA'), 'the project page has its SLA view');
+check((await page.locator('[data-testid=sla-due] time').count()) > 0, 'the project\'s findings show their SLA due dates');
 await shot('project', false);
 await axe('project');
 await page.locator('section[aria-labelledby=artifacts-h] tbody a').first().click();
@@ -218,6 +242,51 @@ check((await page.locator('section[aria-labelledby=findings-h] tbody tr').count(
 await shot('search', false);
 await axe('search');
 
+// A bare package name: its findings in every version.
+await page.goto(base + '/search?q=left-pad&state=all');
+await page.locator('section[aria-labelledby=findings-h] tbody tr').first().waitFor();
+check((await page.locator('[data-testid=search-as]').innerText()).includes('as a package name'), 'a bare word is searched as a package name');
+check((await page.locator('section[aria-labelledby=findings-h] tbody tr').count()) === 1 && (await page.locator('section[aria-labelledby=findings-h] tbody').innerText()).includes('left-pad 1.3.0'), 'search by package name finds the left-pad finding');
+await page.goto(base + '/search?q=no-such-package-anywhere');
+await page.locator('section[aria-labelledby=findings-h] .empty').waitFor();
+check(true, 'search by an unknown package name says there are no findings');
+
+// --- Trends: a snapshot taken now is today's point; every chart has its table. ---
+{
+  const r = await fetch(base + '/api/v1/admin/metrics/snapshot', { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken } });
+  check(r.status === 200, `POST /api/v1/admin/metrics/snapshot: ${r.status}`);
+}
+await page.getByRole('link', { name: 'Trends' }).click();
+await page.waitForURL(/\/trends$/);
+await loaded();
+for (const id of ['chart-open', 'chart-sla', 'chart-compliance', 'chart-image-age']) {
+  const n = await inked(id);
+  check(n > 500, `trends: ${id} is drawn (${n} pixels)`);
+}
+check((await page.locator('[data-testid=chart-open] [role=img]').getAttribute('aria-label')).includes('CRITICAL'), 'the open-findings chart carries its numbers as text');
+check((await page.locator('section[aria-labelledby=mttr-h] .empty').innerText()).includes('No finding was remediated'), 'MTTR without a remediated finding says so');
+await shot('trends', false);
+await axe('trends');
+await page.getByRole('button', { name: 'Tables' }).click();
+await page.waitForURL(/view=table/);
+await loaded();
+{
+  const open = await page.locator('[data-testid=table-open] tbody tr').count();
+  const total = Number(await page.locator('[data-testid=table-open] tbody tr:last-child td:last-child').innerText());
+  check(open >= 1 && total > 0, `trends table: ${open} day(s), ${total} open findings on the last`);
+  check((await page.locator('[data-testid=table-sla] tbody tr').count()) === open, 'the SLA table has a row per day');
+  check((await page.locator('[data-testid=table-compliance] tbody').innerText()).includes('All'), 'the SLA compliance table has its total');
+  const img = await page.locator('[data-testid=table-image-age] tbody').innerText();
+  check(img.includes('img') && img.includes('prod'), 'the image age table lists the running image');
+  check((await page.locator('[data-testid=table-image-age-buckets] tbody tr:last-child td').innerText()) === '1', 'the image built 2025-06-01 is over a year old');
+}
+await shot('trends-tables', false);
+await axe('trends (tables)');
+// The view is in the URL: a shared link opens the tables.
+await page.goto(base + '/trends?view=table&days=90');
+await loaded();
+check((await page.locator('[data-testid=table-open]').count()) === 1 && (await page.getByLabel('Period').inputValue()) === '90', 'a shared trends link keeps its view and period');
+
 await page.goto(findingURL);
 await page.locator('[data-testid=summary]').waitFor();
 await page.keyboard.press('Tab');
@@ -235,6 +304,69 @@ await page.getByRole('link', { name: 'Overview' }).click();
 await openTotal();
 await shot('overview-dark', false);
 await axe('overview (dark)');
+await page.getByRole('link', { name: 'Trends' }).click();
+await loaded();
+check((await inked('chart-open')) > 500, 'the trends charts are drawn in the dark theme');
+await shot('trends-dark', false);
+await axe('trends (dark)');
+
+// --- 175 days later: the medium findings (90-day SLA) are past it, the
+// low ones (180 days) due within 7 days. The session (12 hours) has
+// expired: the dashboard asks to log in again. ---
+{
+  const r = await fetch(base + '/api/v1/admin/clock', { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' }, body: JSON.stringify({ advance: '4200h' }) });
+  check(r.status === 200, `the test clock moves 175 days forward: ${r.status}`);
+  // The browser's clock agrees with the server's, as it would in real life
+  // (the trends page's period is counted from the browser's today).
+  await page.clock.setFixedTime(new Date((await r.json()).now));
+}
+await page.goto(base + '/projects/shop');
+await page.getByLabel('API token').waitFor();
+check(true, 'after 175 days the session has expired and the login form shows');
+await page.getByLabel('API token').fill(token);
+await page.keyboard.press('Enter');
+await loaded();
+sc = (await context.cookies()).find((c) => c.name === 'vigil_session');
+{
+  const rows = page.locator('section[aria-labelledby=findings-h] tbody tr');
+  const n = await rows.count();
+  let breached = 0;
+  let due = 0;
+  for (let i = 0; i < n; i++) {
+    const t = await rows.nth(i).innerText();
+    if (t.includes('MEDIUM')) breached += t.includes('SLA breached') ? 1 : 0;
+    if (t.includes('LOW')) due += t.includes('due soon') ? 1 : 0;
+  }
+  check(n === 2 && breached === 1 && due === 1, `the project's medium finding is badged "SLA breached", its low one "due soon" (${breached}, ${due} of ${n})`);
+  check((await page.locator('section[aria-labelledby=sla-h] [data-testid=breached-MEDIUM]').innerText()) === '1', 'the project\'s SLA view counts the breach');
+}
+await shot('project-sla', false);
+await axe('project (SLA badges, dark)');
+await page.getByRole('link', { name: 'Overview' }).click();
+await loaded();
+check(/^\d+ past their SLA/.test(await page.locator('[data-testid=sla-breached]').innerText()) && Number((await page.locator('[data-testid=sla-breached] span').innerText())) >= 2, 'the overview counts the breaches of both projects');
+
+// --- The low finding is fixed after those 175 days: the trends page's MTTR
+// says so, and the compliance counts it remediated in time. ---
+{
+  const auth = { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' };
+  const l = await (await fetch(base + '/api/v1/findings?project=shop&state=open&severity=low', { headers: auth })).json();
+  const r = await fetch(base + '/api/v1/findings/' + l.items[0].id, { method: 'PATCH', headers: auth, body: JSON.stringify({ state: 'fixed', reason: 'upgraded lodash' }) });
+  check(l.items.length === 1 && r.status === 200, `the low finding of shop is marked fixed: ${r.status}`);
+}
+await page.goto(base + '/trends?view=table');
+await loaded();
+{
+  const mttr = await page.locator('[data-testid=table-mttr] tbody').innerText();
+  check(/LOW\s+1\s+175\.0/.test(mttr), `the MTTR table shows the low finding fixed in 175 days (${mttr.replace(/\s+/g, ' ')})`);
+  const all = await page.locator('[data-testid=table-compliance] tbody tr:last-child').innerText();
+  check(/All\s+1\s+0\s+100\.0 %/.test(all), `the compliance table counts it remediated in time (${all.replace(/\s+/g, ' ')})`);
+}
+await page.getByRole('button', { name: 'Charts' }).click();
+await loaded();
+check((await inked('chart-mttr')) > 500, 'the MTTR chart is drawn');
+await shot('trends-remediated', false);
+await axe('trends (remediated, dark)');
 
 // --- Log out: the session is gone server-side too. ---
 await page.getByRole('button', { name: 'Log out' }).click();

@@ -211,3 +211,59 @@ export function qs(params: Record<string, string | number | boolean | undefined>
   const s = u.toString();
   return s ? '?' + s : '';
 }
+
+/** TrendPoint is one UTC day (and severity) of GET /api/v1/metrics/trends. */
+export interface TrendPoint {
+  day: string;
+  severity?: string;
+  open: number;
+  breached: number;
+  due_soon: number;
+  opened: number;
+  remediated: number;
+  remediated_late: number;
+  mttr_seconds: number;
+}
+
+export interface Trends {
+  from: string;
+  to: string;
+  points: TrendPoint[] | null;
+}
+
+export interface Bucket {
+  le_days: number | null;
+  count: number;
+}
+
+export interface Stats {
+  open: number;
+  breached: number;
+  due_soon: number;
+  open_age: Bucket[];
+  mean_open_age_days: number;
+  remediated: number;
+  remediated_late: number;
+  mttr_days: number;
+  mttr_seconds: number;
+  remediation_time: Bucket[];
+}
+
+export interface Group extends Stats {
+  key: string;
+}
+
+/** Remediation is GET /api/v1/metrics/remediation (docs/metrics.md). */
+export interface Remediation {
+  now: string;
+  from: string;
+  to: string;
+  due_within_days: number;
+  sla_clock: string;
+  sla: Record<string, Record<string, number>>;
+  totals: Stats;
+  by_severity: Group[] | null;
+  by_project: Group[] | null;
+  by_team: Group[] | null;
+  by_environment: Group[] | null;
+}

@@ -6,7 +6,10 @@ import { FindingPage } from './pages/finding';
 import { Overview } from './pages/overview';
 import { ProjectPage } from './pages/project';
 import { SearchBox, SearchPage } from './pages/search';
+import { TrendsPage } from './pages/trends';
+import { themeChanged } from './theme';
 import { navigate, onLinkClick, paths, type Route, useRoute } from './router';
+import { begin } from './loaded';
 import { ErrorBox, Loading } from './ui';
 import './style.css';
 
@@ -34,6 +37,7 @@ function ThemeToggle() {
     const t: Theme = dark ? 'light' : 'dark';
     setTheme(t);
     applyTheme(t);
+    themeChanged();
     try {
       localStorage.setItem('vigil-theme', t);
     } catch {
@@ -96,6 +100,7 @@ function Page({ route, session }: { route: Route; session: SessionInfo }) {
   if ((m = p.match(/^\/artifacts\/(\d+)$/))) return <ArtifactPage id={Number(m[1])} route={route} />;
   if ((m = p.match(/^\/findings\/(\d+)$/))) return <FindingPage id={Number(m[1])} session={session} />;
   if (p === '/search') return <SearchPage route={route} />;
+  if (p === '/trends') return <TrendsPage route={route} />;
   return (
     <>
       <h1>Not found</h1>
@@ -113,6 +118,7 @@ function title(route: Route): string {
   if (p.startsWith('/artifacts/')) return 'Artifact ' + p.slice(11);
   if (p.startsWith('/findings/')) return 'Finding ' + p.slice(10);
   if (p === '/search') return 'Search';
+  if (p === '/trends') return 'Trends';
   return 'Not found';
 }
 
@@ -122,16 +128,20 @@ function App() {
   const [error, setError] = useState<Error | undefined>();
   const check = () => {
     setError(undefined);
-    api.session().then(
-      (s) => {
-        setCSRF(s.csrf_token);
-        setSession(s);
-      },
-      (e) => {
-        if (e instanceof ApiError && e.status === 401) setSession(null);
-        else setError(e);
-      },
-    );
+    const end = begin(false);
+    api
+      .session()
+      .then(
+        (s) => {
+          setCSRF(s.csrf_token);
+          setSession(s);
+        },
+        (e) => {
+          if (e instanceof ApiError && e.status === 401) setSession(null);
+          else setError(e);
+        },
+      )
+      .finally(end);
   };
   useEffect(() => {
     whenUnauthorized(() => {
@@ -191,6 +201,7 @@ function App() {
         <nav aria-label="Main">
           <span class="brand">Vigil</span>
           {nav(paths.overview(), 'Overview', route.path === '/')}
+          {nav(paths.trends(), 'Trends', route.path === '/trends')}
           {nav('/search', 'Search', route.path === '/search')}
         </nav>
         <SearchBox initial="" id="top-q" />

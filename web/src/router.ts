@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { pageChanged } from './loaded';
 
 // History routing: every page and its filters live in the URL, so a link
 // can be shared. The server answers index.html for any app path.
@@ -14,14 +15,26 @@ function current(): Route {
   return { path: location.pathname, params: new URLSearchParams(location.search) };
 }
 
+let shownPath = location.pathname;
+
+// changed tells the pages, and the data-loaded marker when the page (not
+// only its query) is another.
+function changed() {
+  if (location.pathname !== shownPath) {
+    shownPath = location.pathname;
+    pageChanged();
+  }
+  listeners.forEach((f) => f());
+}
+
 export function navigate(to: string, replace = false) {
   if (to === location.pathname + location.search) return;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
-  listeners.forEach((f) => f());
+  changed();
 }
 
-window.addEventListener('popstate', () => listeners.forEach((f) => f()));
+window.addEventListener('popstate', changed);
 
 export function useRoute(): Route {
   const [route, setRoute] = useState(current);
@@ -62,4 +75,5 @@ export const paths = {
   artifact: (id: number) => '/artifacts/' + id,
   finding: (id: number) => '/findings/' + id,
   search: (q: string) => '/search?q=' + encodeURIComponent(q),
+  trends: () => '/trends',
 };

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, SEVERITIES } from './api';
+import { begin } from './loaded';
 
 export interface Loaded<T> {
   data?: T;
@@ -15,13 +16,21 @@ export function useLoad<T>(f: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [n, setN] = useState(0);
   useEffect(() => {
     let live = true;
+    const end = begin();
     setState((s) => ({ data: s.data, loading: true }));
     f().then(
-      (data) => live && setState({ data, loading: false }),
-      (error) => live && setState({ error, loading: false }),
+      (data) => {
+        if (live) setState({ data, loading: false });
+        end();
+      },
+      (error) => {
+        if (live) setState({ error, loading: false });
+        end();
+      },
     );
     return () => {
       live = false;
+      end();
     };
   }, [...deps, n]);
   const reload = useCallback(() => setN((x) => x + 1), []);

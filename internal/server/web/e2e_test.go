@@ -26,9 +26,13 @@ import (
 // of the shared npm archive that the script adds an advisory to. The
 // script logs in, sees the new advisory's finding appear on the overview
 // after a refresh, opens it (its <script> and javascript: reference stay
-// inert), accepts it with an expiry, sees the count drop and logs out; it
-// checks every page with axe-core and compares the overview and finding
-// screenshots with web/e2e/reference (pixelmatch, with a tolerance).
+// inert), accepts it with an expiry, sees the count drop, searches by
+// alias and by package name, checks that the trends page draws every
+// chart and has its tables (an image with a creation time runs in prod for
+// the image age), moves the test clock 175 days on to see SLA breaches and
+// findings due soon badged, and logs out; it checks every page with
+// axe-core and compares the overview and finding screenshots with
+// web/e2e/reference (pixelmatch, with a tolerance).
 // Screenshots go to $VIGIL_E2E_ARTIFACTS (default web/test-results).
 //
 // It needs node, web/node_modules (npm ci in web/) and /usr/bin/chromium:
@@ -72,7 +76,7 @@ func TestDashboardE2E(t *testing.T) {
 	data := t.TempDir()
 	admin := run(t, bin, "token", "create", "--data-dir", data, "--role", "admin", "--name", "e2e-admin")
 	writer := run(t, bin, "token", "create", "--data-dir", data, "--role", "writer", "--name", "alice")
-	srv := serve(t, bin, "--data-dir", data, "--vulndb-from", m.url, "--refresh-interval", "0")
+	srv := serve(t, bin, "--data-dir", data, "--vulndb-from", m.url, "--refresh-interval", "0", "--test-clock")
 
 	// Real SBOMs through the API: Vigil's and Syft's CycloneDX of npm
 	// projects, and one holding left-pad, which no advisory names yet.
@@ -82,6 +86,11 @@ func TestDashboardE2E(t *testing.T) {
 		{"pad", "", `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"type":"application","name":"pad"}},"components":[` +
 			`{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"},` +
 			`{"type":"library","name":"minimist","version":"1.2.6","purl":"pkg:npm/minimist@1.2.6"}]}`},
+		// An image (a vigil report with the image's creation time) for
+		// the trends page's image age.
+		{"img", "", `{"schema_version":"1.0.0","tool":{"name":"vigil","version":"test"},"target":{"kind":"image","name":"registry.example/img:1"},` +
+			`"image":{"reference":"registry.example/img:1","digest":"sha256:` + strings.Repeat("ab", 32) + `","created":"2025-06-01T00:00:00Z"},` +
+			`"packages":[{"name":"minimist","version":"1.2.6","ecosystem":"npm","purl":"pkg:npm/minimist@1.2.6","locations":[{"path":"package-lock.json"}],"extractor":"npm/packagelock"}],"vulnerabilities":[]}`},
 	}
 	digests := map[string]string{}
 	for _, p := range pushes {
@@ -99,7 +108,7 @@ func TestDashboardE2E(t *testing.T) {
 		digests[p.project] = out.Artifact.Digest
 	}
 	// In a fixed order: the screenshots compared show the events.
-	for _, d := range []struct{ project, env string }{{"shop", "prod"}, {"web", "prod"}, {"pad", "staging"}} {
+	for _, d := range []struct{ project, env string }{{"shop", "prod"}, {"web", "prod"}, {"pad", "staging"}, {"img", "prod"}} {
 		body := fmt.Sprintf(`{"artifact":%q,"environment":%q,"at":"2026-11-01T00:00:00Z"}`, digests[d.project], d.env)
 		apiCall(t, srv, admin, "POST", "/api/v1/projects/"+d.project+"/deployments", []byte(body), nil)
 	}

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Finding, type List, qs } from '../api';
+import { api, type Finding, type List, qs, type Remediation } from '../api';
+import { SLABadge, slaOf } from '../sla';
 import { paths, setParam } from '../router';
+import { begin } from '../loaded';
 import { ErrorBox, Loading, Sev, State, Time } from '../ui';
 
 const STATES = [
@@ -12,7 +14,7 @@ const STATES = [
 ] as const;
 
 /** FindingsList is a paged table of findings for a filter; its state filter lives in the URL (?state=). */
-export function FindingsList(props: { filter: Record<string, string | number>; state: string; title?: string }) {
+export function FindingsList(props: { filter: Record<string, string | number>; state: string; title?: string; sla?: { rem?: Remediation } }) {
   const [items, setItems] = useState<Finding[] | undefined>();
   const [next, setNext] = useState('');
   const [error, setError] = useState<Error | undefined>();
@@ -21,6 +23,7 @@ export function FindingsList(props: { filter: Record<string, string | number>; s
   const load = (cursor: string, append: boolean) => {
     setBusy(true);
     setError(undefined);
+    const end = begin();
     api
       .get<List<Finding>>('/api/v1/findings' + qs({ ...props.filter, state: props.state, limit: 100, cursor }))
       .then(
@@ -33,7 +36,8 @@ export function FindingsList(props: { filter: Record<string, string | number>; s
           setError(e);
           setBusy(false);
         },
-      );
+      )
+      .finally(end);
   };
   useEffect(() => {
     setItems(undefined);
@@ -69,6 +73,7 @@ export function FindingsList(props: { filter: Record<string, string | number>; s
                 <th scope="col">State</th>
                 <th scope="col">Artifact</th>
                 <th scope="col">First seen</th>
+                {props.sla && <th scope="col">SLA due</th>}
               </tr>
             </thead>
             <tbody>
@@ -92,6 +97,11 @@ export function FindingsList(props: { filter: Record<string, string | number>; s
                   <td>
                     <Time t={f.first_seen} />
                   </td>
+                  {props.sla && (
+                    <td>
+                      <SLACell f={f} rem={props.sla.rem} />
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -104,6 +114,17 @@ export function FindingsList(props: { filter: Record<string, string | number>; s
         </button>
       )}
     </section>
+  );
+}
+
+function SLACell({ f, rem }: { f: Finding; rem?: Remediation }) {
+  if (!rem) return <span class="muted">…</span>;
+  const s = slaOf(f, rem);
+  if (!s.due) return <span class="muted">no SLA</span>;
+  return (
+    <span data-testid="sla-due">
+      <Time t={s.due.toISOString()} /> <SLABadge state={s.state} />
+    </span>
   );
 }
 

@@ -1,4 +1,6 @@
-import { api, type Deployment, type Event, type List, SEVERITIES, type Summary } from '../api';
+import { api, type Deployment, type Event, type Finding, type List, type Remediation, SEVERITIES, type Summary } from '../api';
+import { SLABadge, slaOf } from '../sla';
+import { SLASection } from './slaview';
 import { paths } from '../router';
 import { age, Digest, Section, Sev, SevBars, Time, useLoad } from '../ui';
 
@@ -6,7 +8,9 @@ export function Overview() {
   const summary = useLoad(() => api.get<Summary>('/api/v1/summary'), []);
   const events = useLoad(() => api.get<List<Event>>('/api/v1/events?latest=true&limit=15'), []);
   const deps = useLoad(() => api.get<List<Deployment>>('/api/v1/deployments?active=true&limit=1000'), []);
+  const rem = useLoad(() => api.get<Remediation>('/api/v1/metrics/remediation'), []);
   const reload = () => {
+    rem.reload();
     summary.reload();
     events.reload();
     deps.reload();
@@ -98,6 +102,7 @@ export function Overview() {
           )}
         </Section>
       </div>
+      <SLASection rem={rem} projects />
       <Section
         title="Worst projects"
         id="worst"
@@ -158,6 +163,7 @@ export function Overview() {
                   <th scope="col">Project</th>
                   <th scope="col">Package</th>
                   <th scope="col">First seen</th>
+                  <th scope="col">SLA due</th>
                 </tr>
               </thead>
               <tbody>
@@ -175,6 +181,9 @@ export function Overview() {
                     <td>{f.package ? `${f.package.name} ${f.package.version}` : '—'}</td>
                     <td>
                       <Time t={f.first_seen} />
+                    </td>
+                    <td>
+                      <Due f={f} rem={rem.data} />
                     </td>
                   </tr>
                 ))}
@@ -246,6 +255,18 @@ export function Overview() {
           </ol>
         )}
       </Section>
+    </>
+  );
+}
+
+/** Due shows a finding's SLA due date and, when open past it or due soon, a badge. */
+export function Due({ f, rem }: { f: Finding; rem?: Remediation }) {
+  if (!rem) return <span class="muted">…</span>;
+  const s = slaOf(f, rem);
+  if (!s.due) return <span class="muted">no SLA</span>;
+  return (
+    <>
+      <Time t={s.due.toISOString()} /> <SLABadge state={s.state} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { Fragment } from 'preact';
-import { api, type Artifact, type Deployment, type List, type Project } from '../api';
+import { api, type Artifact, type Deployment, type List, type Project, type Remediation } from '../api';
+import { SLASection } from './slaview';
 import { paths, type Route } from '../router';
 import { age, Digest, Section, Time, useLoad } from '../ui';
 import { FindingsList, stateParam } from './findings';
@@ -11,6 +12,7 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
     () => api.get<List<Deployment>>('/api/v1/deployments?active=true&limit=1000&project=' + enc),
     [name],
   );
+  const rem = useLoad(() => api.get<Remediation>('/api/v1/metrics/remediation?project=' + enc), [name]);
   const arts = useLoad(() => api.get<List<Artifact>>('/api/v1/projects/' + enc + '/artifacts?limit=100'), [name]);
   return (
     <>
@@ -119,7 +121,8 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
           </div>
         )}
       </Section>
-      <FindingsList filter={{ project: name }} state={stateParam(route.params)} />
+      <SLASection rem={rem} />
+      <FindingsList filter={{ project: name }} state={stateParam(route.params)} sla={{ rem: rem.data }} />
     </>
   );
 }

@@ -6,12 +6,19 @@ import { FindingsList, stateParam } from './findings';
 
 // Search by what the API can filter on: a vulnerability id or any alias
 // (findings?vulnerability=), a purl with or without version
-// (findings?purl=), an image digest (what runs where), a project name.
+// (findings?purl=), a bare package name (findings?package=), an image
+// digest (what runs where), a project name. A word is a vulnerability id
+// when it looks like one (an upper-case prefix and a dash: CVE-…, GHSA-…,
+// GO-…, PYSEC-…), else a package name; ?as=vuln or ?as=package says
+// which when the guess is wrong.
 
-export function kindOf(q: string): 'purl' | 'digest' | 'vuln' {
+export type Kind = 'purl' | 'digest' | 'vuln' | 'package';
+
+export function kindOf(q: string, as?: string | null): Kind {
   if (q.startsWith('pkg:')) return 'purl';
   if (/^sha(256|384|512):/.test(q)) return 'digest';
-  return 'vuln';
+  if (as === 'vuln' || as === 'package') return as;
+  return /^[A-Z][A-Z0-9]+-[A-Za-z0-9][\w.:-]*$/.test(q) ? 'vuln' : 'package';
 }
 
 export function SearchBox({ initial, id }: { initial: string; id: string }) {
@@ -27,9 +34,9 @@ export function SearchBox({ initial, id }: { initial: string; id: string }) {
       }}
     >
       <label for={id} class="sr-only">
-        Search by CVE or alias, purl, image digest or project
+        Search by CVE or alias, package name or purl, image digest or project
       </label>
-      <input id={id} type="search" value={text} placeholder="CVE-…, GHSA-…, pkg:npm/lodash, sha256:…" onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+      <input id={id} type="search" value={text} placeholder="CVE-…, GHSA-…, lodash, pkg:npm/lodash, sha256:…" onInput={(e) => setText((e.target as HTMLInputElement).value)} />
       <button type="submit">Search</button>
     </form>
   );
@@ -37,19 +44,37 @@ export function SearchBox({ initial, id }: { initial: string; id: string }) {
 
 export function SearchPage({ route }: { route: Route }) {
   const q = (route.params.get('q') || '').trim();
-  const kind = kindOf(q);
+  const kind = kindOf(q, route.params.get('as'));
+  const other = kind === 'vuln' ? 'package' : 'vuln';
+  const otherURL = paths.search(q) + '&as=' + other;
   return (
     <>
       <div class="page-head">
         <h1>Search</h1>
       </div>
       <SearchBox initial={q} id="search-page-q" />
-      {!q && <p class="empty">Type a vulnerability id or alias (CVE-2021-23337, GHSA-…), a purl (pkg:npm/lodash or pkg:npm/lodash@4.17.15), an image digest or a project name.</p>}
+      {!q && (
+        <p class="empty">
+          Type a vulnerability id or alias (CVE-2021-23337, GHSA-…), a package name (lodash), a purl (pkg:npm/lodash or pkg:npm/lodash@4.17.15), an image digest or a project name.
+        </p>
+      )}
+      {q && (kind === 'vuln' || kind === 'package') && (
+        <p class="muted" data-testid="search-as">
+          Searching <code>{q}</code> as {kind === 'vuln' ? 'a vulnerability id or alias' : 'a package name (exactly, in every ecosystem and version)'}.{' '}
+          <a href={otherURL}>Search it as {other === 'vuln' ? 'a vulnerability id' : 'a package name'} instead</a>.
+        </p>
+      )}
       {q && kind === 'purl' && <FindingsList filter={{ purl: q }} state={stateParam(route.params)} title={`Findings of ${q}`} />}
       {q && kind === 'vuln' && (
         <>
           <Projects q={q} />
           <FindingsList filter={{ vulnerability: q }} state={stateParam(route.params)} title={`Findings of ${q}`} />
+        </>
+      )}
+      {q && kind === 'package' && (
+        <>
+          <Projects q={q} />
+          <FindingsList filter={{ package: q }} state={stateParam(route.params)} title={`Findings of the package ${q}`} />
         </>
       )}
       {q && kind === 'digest' && <DigestSearch q={q} />}
