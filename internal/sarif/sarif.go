@@ -184,6 +184,11 @@ func checkShape(data []byte, file string) error {
 			return nil
 		}
 		if err != nil {
+			// The decoder's offsets trail the error: json.Unmarshal's
+			// are exact.
+			if uerr := json.Unmarshal(data, new(json.RawMessage)); uerr != nil {
+				err = uerr
+			}
 			return jsonError(data, file, err)
 		}
 		switch tok {
@@ -204,7 +209,7 @@ func jsonError(data []byte, file string, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return posError(data, file, int(se.Offset), err)
+		return posError(data, file, int(se.Offset)-1, err) // Offset is past the bad byte
 	case errors.As(err, &te):
 		pe := posError(data, file, int(te.Offset), fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)).(*ParseError)
 		pe.Path = te.Field
@@ -608,7 +613,7 @@ func cleanURI(uri string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		uri = u.Path
+		uri = cmpOr(u.Path, u.Opaque)
 	} else if p, err := url.PathUnescape(uri); err == nil {
 		uri = p
 	}
