@@ -99,8 +99,8 @@ func TestExportRoundTrip(t *testing.T) {
 func TestImagePURL(t *testing.T) {
 	for in, want := range map[Image]string{
 		{Name: "registry.local/shop/api:1.4", Digest: "sha256:abc"}: "pkg:oci/api@sha256%3Aabc",
-		{Name: "Alpine@sha256:abc", Digest: "sha256:abc"}:            "pkg:oci/alpine@sha256%3Aabc",
-		{Name: "", Digest: "sha256:abc"}:                             "pkg:oci/image@sha256%3Aabc",
+		{Name: "Alpine@sha256:abc", Digest: "sha256:abc"}:           "pkg:oci/alpine@sha256%3Aabc",
+		{Name: "", Digest: "sha256:abc"}:                            "pkg:oci/image@sha256%3Aabc",
 	} {
 		if got := ImagePURL(in); got != want {
 			t.Errorf("ImagePURL(%+v) = %q, want %q", in, got, want)
