@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigil-sec/vigil/internal/server"
 	"github.com/vigil-sec/vigil/internal/store"
 	"github.com/vigil-sec/vigil/internal/testutil"
 )
@@ -109,6 +110,14 @@ func testSARIFIngest(t *testing.T, e *env) {
 		if v3[rule].State != f.State {
 			t.Errorf("%s: %s after gosec's v3, was %s", rule, v3[rule].State, f.State)
 		}
+	}
+	// MTTR and SLA count the kind like the others.
+	var rep server.RemediationReport
+	if code := e.do("GET", "/api/v1/metrics/remediation?kind=static_analysis&from=2026-01-01T00:00:00Z", writer, nil, &rep); code != 200 {
+		t.Fatalf("remediation metrics: %d", code)
+	}
+	if rep.Totals.Open != 4 || rep.Totals.Remediated != 1 {
+		t.Errorf("static_analysis remediation: %d open, %d remediated; want 4 and 1 (G702)", rep.Totals.Open, rep.Totals.Remediated)
 	}
 	// vigil.yaml accepts G401 in main.go; the gate counts what is left.
 	cfg := "ignore:\n  - id: G401\n    path: main.go\n    reason: checksums only, not security\n    expires: 2999-12-31\n"
