@@ -136,6 +136,41 @@ func testSARIFIngest(t *testing.T, e *env) {
 		t.Errorf("--fail-on critical: exit %d: %s", code, stderr)
 	}
 
+	// Each change is in the audit log: the reconcile that resolved G702
+	// names the kind and the state change.
+	var page struct {
+		Items []struct {
+			Kind, Subject string
+			Payload       struct {
+				Kind    string `json:"kind"`
+				Changes []struct {
+					FindingID int64  `json:"finding_id"`
+					To        string `json:"to"`
+				} `json:"state_changes"`
+			}
+		} `json:"items"`
+	}
+	if code := e.do("GET", "/api/v1/audit?after=0&limit=1000", e.admin, nil, &page); code != 200 {
+		t.Fatalf("audit: %d", code)
+	}
+	audited := false
+	for _, r := range page.Items {
+		for _, c := range r.Payload.Changes {
+			if r.Kind == "findings.reconcile" && r.Payload.Kind == store.KindStaticAnalysis && c.FindingID == v1["G702"].ID && c.To == store.StateFixed {
+				audited = true
+			}
+		}
+	}
+	if !audited {
+		t.Error("no audit record of G702's resolution")
+	}
+	// A ref with a slash (a branch) is one path segment, escaped.
+	t.Setenv("VIGIL_TOKEN", writer)
+	code, _, stderr = vigil(t, "ingest", "sarif", filepath.Join(fixtures, "semgrep.sarif"), "--server", e.url, "--project", "shop", "--artifact", "git:refs/heads/main")
+	if code != 0 || !strings.Contains(stderr, "(git:refs/heads/main)") {
+		t.Errorf("ref with slashes: exit %d: %s", code, stderr)
+	}
+
 	// Hostile and wrong documents: 4xx with the position.
 	for _, tt := range []struct {
 		body string
