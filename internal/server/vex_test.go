@@ -52,7 +52,9 @@ func TestVEXExportRoundTrip(t *testing.T) {
 	if len(fs) < 4 || len(fs) != len(all) {
 		t.Fatalf("goapp: %d findings on the server, %d in the CLI; the test needs 4", len(fs), len(all))
 	}
-	slices.SortFunc(fs, func(a, b finding) int { return strings.Compare(a.VulnerabilityID+a.Package.PURL, b.VulnerabilityID+b.Package.PURL) })
+	slices.SortFunc(fs, func(a, b finding) int {
+		return strings.Compare(a.VulnerabilityID+a.Package.PURL, b.VulnerabilityID+b.Package.PURL)
+	})
 	triage := []struct {
 		state, reason string
 		exported      bool
