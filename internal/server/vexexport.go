@@ -65,7 +65,7 @@ func (s *Server) exportVEX(ctx context.Context, in *struct {
 			if v.State == store.StateFixed && v.Resolution != "" {
 				continue
 			}
-			d := vex.Decision{VulnID: v.VulnerabilityID, Aliases: v.Aliases, State: v.State, Reason: v.Reason, At: v.UpdatedAt}
+			d := vex.Decision{VulnID: v.VulnerabilityID, Aliases: v.Aliases, State: v.State, Reason: v.Reason, At: v.UpdatedAt, Until: v.AcceptedUntil}
 			if v.Package != nil {
 				d.PURL, d.Name, d.Version = v.Package.PURL, v.Package.Name, v.Package.Version
 			}

@@ -24,6 +24,9 @@ type Decision struct {
 	State  string
 	Reason string
 	At     time.Time
+	// Until is when an acceptance ends (the statement says so: a VEX
+	// consumer keeps no expiry of its own).
+	Until time.Time
 }
 
 // Image is a container image a finding is on.
@@ -129,6 +132,9 @@ func statements(ds []Decision) ([]statement, []string) {
 			continue
 		}
 		st := statement{vuln: d.VulnID, aliases: d.Aliases, purl: d.PURL, name: d.Name, version: d.Version, image: d.Image, at: d.At, impact: d.Reason}
+		if d.State == "accepted" && !d.Until.IsZero() {
+			st.impact += " (accepted until " + d.Until.UTC().Format(time.DateOnly) + ")"
+		}
 		switch d.State {
 		case "fixed":
 			st.status = StatusFixed

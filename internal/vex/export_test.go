@@ -2,6 +2,7 @@ package vex
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func decisions() []Decision {
 	img := &Image{Name: "registry.local/shop/api:1.4", Digest: "sha256:ab120000000000000000000000000000000000000000000000000000000000ab"}
 	return []Decision{
 		{VulnID: "GHSA-aaaa", Aliases: []string{"CVE-2099-0001"}, PURL: "pkg:npm/lodash@4.17.15", Name: "lodash", Version: "4.17.15", State: "false_positive", Reason: "vulnerable_code_not_in_execute_path: template() is never used", At: at},
-		{VulnID: "GHSA-bbbb", PURL: "pkg:npm/minimist@1.2.0", Name: "minimist", Version: "1.2.0", State: "accepted", Reason: "not reachable from the CLI", At: at},
+		{VulnID: "GHSA-bbbb", PURL: "pkg:npm/minimist@1.2.0", Name: "minimist", Version: "1.2.0", State: "accepted", Reason: "not reachable from the CLI", At: at, Until: at.AddDate(0, 3, 0)},
 		{VulnID: "GHSA-cccc", PURL: "pkg:golang/golang.org/x/net@v0.1.0", Name: "golang.org/x/net", Version: "v0.1.0", Image: img, State: "fixed", Reason: "patched in our fork", At: at},
 		{VulnID: "GHSA-dddd", PURL: "pkg:npm/qs@6.0.0", Name: "qs", Version: "6.0.0", State: "false_positive", Reason: "the scanner got the version wrong", At: at},
 		{VulnID: "GHSA-eeee", PURL: "pkg:npm/ms@0.7.0", Name: "ms", Version: "0.7.0", State: "accepted", Reason: "upgrade planned", At: at},
@@ -69,6 +70,9 @@ func TestExportRoundTrip(t *testing.T) {
 			again, _, _ := Export(decisions(), tt.format, o)
 			if string(again) != string(doc) {
 				t.Error("the same decisions exported twice differ")
+			}
+			if !strings.Contains(string(doc), "not reachable from the CLI (accepted until 2027-02-02)") {
+				t.Error("the acceptance's expiry is not in the statement")
 			}
 			stmts, err := Parse(doc, "export.json")
 			if err != nil {
