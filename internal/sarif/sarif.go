@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vigil-sec/vigil/internal/severity"
 )
@@ -46,6 +47,8 @@ const (
 	maxText = 2000
 	// maxToolName bounds a tool name (it is part of every finding key).
 	maxToolName = 200
+	// maxRuleID bounds a rule id.
+	maxRuleID = 500
 )
 
 // Report is what a SARIF document says, run by run.
@@ -364,7 +367,8 @@ func convert(doc *sarifLog, file string) (*Report, error) {
 		if len(tool) > maxToolName {
 			return nil, bad(rp+".tool.driver.name", "longer than %d bytes", maxToolName)
 		}
-		out := Run{Tool: tool, ToolVersion: cmpOr(r.Tool.Driver.SemanticVersion, r.Tool.Driver.Version)}
+		tool = clip(tool, maxToolName)
+		out := Run{Tool: tool, ToolVersion: clip(cmpOr(r.Tool.Driver.SemanticVersion, r.Tool.Driver.Version), 200)}
 		for j := range r.Results {
 			res := &r.Results[j]
 			ref := fmt.Sprintf("%s.results[%d]", rp, j)
@@ -406,14 +410,17 @@ func finding(r *run, res *result, tool, ref string) (Finding, *fieldErr) {
 	if ruleID == "" {
 		return Finding{}, ferr(".ruleId", "missing (and no rule reference)")
 	}
+	if len(ruleID) > maxRuleID {
+		return Finding{}, ferr(".ruleId", "longer than %d bytes", maxRuleID)
+	}
 	if res.Message == nil {
 		return Finding{}, ferr(".message", "missing")
 	}
 	msg := cmpOr(res.Message.Text, res.Message.Markdown)
-	f := Finding{Tool: tool, RuleID: ruleID, Message: clip(msg, maxText), Ref: ref}
+	f := Finding{Tool: tool, RuleID: clip(ruleID, maxRuleID), Message: clip(msg, maxText), Ref: ref}
 	if ru != nil {
-		f.RuleName = ru.Name
-		f.HelpURI = ru.HelpURI
+		f.RuleName = clip(ru.Name, maxText)
+		f.HelpURI = clip(ru.HelpURI, maxText)
 		if ru.ShortDescription != nil {
 			f.Title = clip(ru.ShortDescription.Text, maxText)
 		}
@@ -456,7 +463,7 @@ func finding(r *run, res *result, tool, ref string) (Finding, *fieldErr) {
 				if err != nil {
 					return Finding{}, ferr(".locations[0].physicalLocation.artifactLocation.uri", "%v", err)
 				}
-				f.Path = p
+				f.Path = clip(p, 4096)
 			}
 			reg = pl.Region
 		}
@@ -499,11 +506,11 @@ func finding(r *run, res *result, tool, ref string) (Finding, *fieldErr) {
 		default:
 			return Finding{}, ferr(fmt.Sprintf(".suppressions[%d].status", k), "unknown status %q", s.Status)
 		}
-		sup := Suppression{Kind: s.Kind, Justification: clip(s.Justification, maxText)}
+		sup := Suppression{Kind: clip(s.Kind, 50), Justification: clip(s.Justification, maxText)}
 		if raw, ok := s.Properties["vigil"]; ok {
 			var vp vigilProperty
 			if json.Unmarshal(raw, &vp) == nil && vp.Kind == "config" {
-				sup.Vigil, sup.Expires = true, vp.Expires
+				sup.Vigil, sup.Expires = true, clip(vp.Expires, 50)
 			}
 		}
 		f.Suppressions = append(f.Suppressions, sup)
@@ -594,6 +601,9 @@ func (p properties) strings(key string) []string {
 		if len(out) > 32 {
 			out = out[:32]
 		}
+		for i := range out {
+			out[i] = clip(out[i], 200)
+		}
 		return out
 	}
 	return nil
@@ -639,10 +649,7 @@ var (
 // gosec writes them) dropped and whitespace collapsed, so that a result
 // that moves or is re-indented keeps its identity.
 func NormaliseSnippet(s string) string {
-	if len(s) > maxSnippet {
-		s = s[:maxSnippet]
-	}
-	s = lineNumber.ReplaceAllString(s, "")
+	s = lineNumber.ReplaceAllString(clip(s, maxSnippet), "")
 	return strings.TrimSpace(space.ReplaceAllString(s, " "))
 }
 
@@ -666,9 +673,15 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// clip is s without NUL bytes (PostgreSQL's text refuses them), cut to
+// at most n bytes on a rune boundary.
 func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\x00", "")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vigil-sec/vigil/internal/severity"
@@ -232,6 +233,22 @@ func TestIdentity(t *testing.T) {
 	}
 }
 
+// TestText: what is kept is valid UTF-8 without NUL bytes (PostgreSQL's
+// text refuses them) and bounded.
+func TestText(t *testing.T) {
+	long := strings.Repeat("é", maxText) // 2 bytes each
+	rep, err := ParseBytes([]byte(doc(`{"ruleId":"r\u0000x","message":{"text":"a\u0000b`+long+`"}}`, "")), "x.sarif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Findings("t")[0]
+	for _, s := range []string{f.RuleID, f.Message, f.Title} {
+		if strings.ContainsRune(s, 0) || !utf8.ValidString(s) || len(s) > maxText {
+			t.Errorf("kept text %.20q...: NUL, invalid UTF-8 or %d bytes", s, len(s))
+		}
+	}
+}
+
 func TestKeyPrefix(t *testing.T) {
 	// No tool's prefix is a prefix of another tool's keys.
 	a, b := KeyPrefix("gosec"), KeyPrefix("gosec|x")
@@ -288,6 +305,7 @@ func TestParseErrors(t *testing.T) {
 		{"rule index out of range", doc(`{"ruleIndex":3,"message":{"text":"m"}}`, `{"id":"r"}`), "runs[0].results[0].rule: rule index 3: the tool has 1 rules", false},
 		{"extension out of range", doc(`{"rule":{"id":"r","toolComponent":{"index":2}},"message":{"text":"m"}}`, ""), "toolComponent.index 2: the run has 0 extensions", false},
 		{"bad suppression status", doc(`{"ruleId":"r","message":{"text":"m"},"suppressions":[{"status":"maybe"}]}`, ""), `runs[0].results[0].suppressions[0].status: unknown status "maybe"`, false},
+		{"rule id too long", doc(`{"ruleId":"`+strings.Repeat("r", 501)+`","message":{"text":"m"}}`, ""), "runs[0].results[0].ruleId: longer than 500 bytes", false},
 		{"negative line", doc(`{"ruleId":"r","message":{"text":"m"},"locations":[{"physicalLocation":{"region":{"startLine":-1}}}]}`, ""), "negative line", false},
 		{"too deep", deep, fmt.Sprintf("nested deeper than %d", MaxDepth), true},
 		{"too many runs", manyRuns, fmt.Sprintf("%d runs, at most %d", MaxRuns+1, MaxRuns), true},
