@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -189,6 +190,15 @@ func testSARIFIngest(t *testing.T, e *env) {
 	}
 	if got := list(); len(got) != 6 {
 		t.Errorf("bad uploads changed the findings: %d", len(got))
+	}
+	// A gzip bomb: small on the wire, over the limit inflated.
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write(make([]byte, 65<<20))
+	zw.Close()
+	var problem struct{ Detail string }
+	if code := e.doRaw("POST", "/api/v1/projects/shop/artifacts/git:0a1b2c/sarif", writer, bomb.Bytes(), &problem); code != 413 || !strings.Contains(problem.Detail, "larger than") {
+		t.Errorf("gzip bomb of %d bytes: %d %q, want 413", bomb.Len(), code, problem.Detail)
 	}
 	// NUL bytes (which PostgreSQL's text refuses) are dropped, not a 500.
 	nul := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"nul\u0000tool"}},"results":[{"ruleId":"R\u00001","message":{"text":"a\u0000b"}}]}]}`
