@@ -81,6 +81,8 @@ func (s *Server) register() {
 	s.registerAudit()
 	s.registerMetrics()
 	s.registerRemediation()
+	s.registerSARIF()
+	s.registerVEX()
 }
 
 func (s *Server) registerProjects() {
@@ -527,7 +529,7 @@ type findingsQuery struct {
 	Project       string    `query:"project" maxLength:"128"`
 	Environment   string    `query:"environment" maxLength:"64"`
 	Artifact      int64     `query:"artifact" doc:"artifact id"`
-	Kind          string    `query:"kind" enum:"vulnerability,misconfiguration,secret,"`
+	Kind          string    `query:"kind" enum:"vulnerability,misconfiguration,secret,static_analysis,"`
 	State         []string  `query:"state" maxItems:"4" doc:"open, fixed, accepted, false_positive (comma separated)"`
 	Severity      []string  `query:"severity" maxItems:"5" doc:"exact severities, comma separated"`
 	MinSeverity   string    `query:"min_severity" doc:"at or above: low, medium, high, critical"`

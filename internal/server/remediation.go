@@ -173,7 +173,7 @@ type MetricsParams struct {
 	Project     string    `query:"project" maxLength:"128"`
 	Environment string    `query:"environment" maxLength:"64"`
 	Team        string    `query:"team" maxLength:"200"`
-	Kind        string    `query:"kind" enum:"vulnerability,misconfiguration,secret,all," doc:"default vulnerability"`
+	Kind        string    `query:"kind" enum:"vulnerability,misconfiguration,secret,static_analysis,all," doc:"default vulnerability"`
 	From        time.Time `query:"from"`
 	To          time.Time `query:"to"`
 }

@@ -108,6 +108,10 @@ type Reconcile struct {
 	// finding that disappears because of one is resolved as
 	// advisory_withdrawn, any other as advisory_range_changed.
 	Withdrawn map[string]bool
+	// KeyPrefix, when set, limits the reconcile to the findings whose key
+	// starts with it (one tool's static-analysis results: another tool's
+	// are left alone); every finding in Findings must carry it.
+	KeyPrefix string
 }
 
 // ReconcileResult counts what changed.

@@ -31,6 +31,7 @@ func runContract(t *testing.T, open opener) {
 		{"DeployReplaces", testDeploy},
 		{"SetStateAndExpiry", testSetState},
 		{"Reconcile", testReconcile},
+		{"ReconcileStatic", testReconcileStatic},
 		{"ListFindingsFilters", testListFindings},
 		{"Pagination", testPagination},
 		{"SummaryAndEvents", testSummary},

@@ -289,7 +289,7 @@ func validFindings(fs []NewFinding) error {
 	for i := range fs {
 		f := &fs[i]
 		switch f.Kind {
-		case KindVulnerability, KindMisconfiguration, KindSecret:
+		case KindVulnerability, KindMisconfiguration, KindSecret, KindStaticAnalysis:
 		default:
 			return fmt.Errorf("%w: finding %q: unknown kind %q", ErrInvalid, f.Key, f.Kind)
 		}

@@ -20,6 +20,9 @@ const (
 	KindVulnerability    = "vulnerability"
 	KindMisconfiguration = "misconfiguration"
 	KindSecret           = "secret"
+	// KindStaticAnalysis is a result of a static analyser, ingested as
+	// SARIF (internal/sarif).
+	KindStaticAnalysis = "static_analysis"
 )
 
 // Finding states.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // Reconcile replaces the findings of one kind on one artifact with a fresh
@@ -22,6 +24,9 @@ func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, er
 		if r.Findings[i].Kind != r.Kind {
 			return ReconcileResult{}, fmt.Errorf("%w: finding %q is a %s, not a %s", ErrInvalid, r.Findings[i].Key, r.Findings[i].Kind, r.Kind)
 		}
+		if !strings.HasPrefix(r.Findings[i].Key, r.KeyPrefix) {
+			return ReconcileResult{}, fmt.Errorf("%w: finding %q does not start with %q", ErrInvalid, r.Findings[i].Key, r.KeyPrefix)
+		}
 	}
 	var res ReconcileResult
 	err := s.write(ctx, func(t *tx) error {
@@ -30,7 +35,12 @@ func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, er
 			return err
 		}
 		now := s.now().UnixMilli()
-		rows, err := t.query(ctx, "SELECT "+storedFindingCols+" FROM findings WHERE artifact_id = ? AND kind = ?", r.ArtifactID, r.Kind)
+		q, args := "SELECT "+storedFindingCols+" FROM findings WHERE artifact_id = ? AND kind = ?", []any{r.ArtifactID, r.Kind}
+		if r.KeyPrefix != "" {
+			q += " AND substr(key, 1, ?) = ?"
+			args = append(args, utf8.RuneCountInString(r.KeyPrefix), r.KeyPrefix)
+		}
+		rows, err := t.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
