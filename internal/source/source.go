@@ -93,8 +93,8 @@ type ImageInfo struct {
 	ID string `json:"id"`
 	// Platform is the platform scanned; Platforms lists those of the
 	// index it was picked from, if any.
-	Platform  string    `json:"platform,omitempty"`
-	Platforms []string  `json:"platforms,omitempty"`
+	Platform  string   `json:"platform,omitempty"`
+	Platforms []string `json:"platforms,omitempty"`
 	// Created is the build time: the config's created time, or when that
 	// is missing or zero (reproducible builds), the newest history entry's
 	// (CreatedFrom says which: "config" or "history").
