@@ -382,7 +382,12 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		return err
 	}
 	defer st.Close()
+	freshness, err := f.freshnessSection()
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
+		MaxImageAge: freshness.maxAge(),
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
 		Replica: f.replica, JobLease: f.jobLease, JobPoll: f.jobPoll, JobWorkers: f.jobWorkers, SyncInterval: f.syncEvery,
@@ -394,7 +399,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend()}
+	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend(), "freshness": freshness}
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
 	}

@@ -141,8 +141,55 @@ func (s *Server) GateState(ctx context.Context, sc store.Scope, project, artifac
 // running deployments.
 type FreshnessReport struct {
 	Now time.Time `json:"now"`
+	// MaxImageAgeDays is the server's limit (serve config
+	// freshness.max_image_age_days; 0: none).
+	MaxImageAgeDays int `json:"max_image_age_days"`
 	// Deployments are oldest image first (unknown build times last).
-	Deployments []store.ImageFreshness `json:"deployments"`
+	Deployments []DeploymentFreshness `json:"deployments"`
+}
+
+// DeploymentFreshness is a running deployment's freshness, judged against
+// the server's limit.
+type DeploymentFreshness struct {
+	store.ImageFreshness
+	TooOld bool `json:"too_old" doc:"built longer ago than max_image_age_days"`
+}
+
+// tooOld says whether a deployment's image is older than the limit.
+func tooOld(d *store.ImageFreshness, limit time.Duration) bool {
+	return limit > 0 && d.KnownAge && d.AgeDays*float64(store.Day) > float64(limit)
+}
+
+func (s *Server) freshnessReport(fr []store.ImageFreshness) FreshnessReport {
+	out := FreshnessReport{Now: s.now(), MaxImageAgeDays: int(s.opts.MaxImageAge / store.Day), Deployments: make([]DeploymentFreshness, 0, len(fr))}
+	for i := range fr {
+		out.Deployments = append(out.Deployments, DeploymentFreshness{ImageFreshness: fr[i], TooOld: tooOld(&fr[i], s.opts.MaxImageAge)})
+	}
+	return out
+}
+
+// ImagesTooOld lists the running deployments (in f) whose image was built
+// longer ago than maxAge (the server's MaxImageAge when maxAge is 0; none
+// when both are 0), oldest first. It is what an image.too_old alert
+// evaluates: one event per deployment listed (docs/freshness.md).
+func (s *Server) ImagesTooOld(ctx context.Context, f store.FreshnessFilter, maxAge time.Duration) ([]store.ImageFreshness, error) {
+	if maxAge <= 0 {
+		maxAge = s.opts.MaxImageAge
+	}
+	if maxAge <= 0 {
+		return nil, nil
+	}
+	fr, err := s.store.Freshness(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.ImageFreshness
+	for i := range fr {
+		if tooOld(&fr[i], maxAge) {
+			out = append(out, fr[i])
+		}
+	}
+	return out, nil
 }
 
 // ProjectScore is a project's score, in one environment or overall.
@@ -260,7 +307,7 @@ func (s *Server) registerFreshness() {
 		if err != nil {
 			return nil, storeErr(err)
 		}
-		return &Item[FreshnessReport]{Body: FreshnessReport{Now: s.now(), Deployments: fr}}, nil
+		return &Item[FreshnessReport]{Body: s.freshnessReport(fr)}, nil
 	})
 	add(s, Route{
 		Op: huma.Operation{OperationID: "list-freshness", Method: http.MethodGet, Path: "/api/v1/freshness",
@@ -279,7 +326,7 @@ func (s *Server) registerFreshness() {
 			lim = 20
 		}
 		fr = fr[:min(lim, len(fr))]
-		return &Item[FreshnessReport]{Body: FreshnessReport{Now: s.now(), Deployments: fr}}, nil
+		return &Item[FreshnessReport]{Body: s.freshnessReport(fr)}, nil
 	})
 	add(s, Route{
 		Op: huma.Operation{OperationID: "get-project-score", Method: http.MethodGet, Path: "/api/v1/projects/{project}/score",

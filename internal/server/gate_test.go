@@ -200,7 +200,7 @@ func TestGateFailsClosed(t *testing.T) {
 // oldest-image gauge over a real server.
 func TestFreshnessAndScore(t *testing.T) {
 	clock := server.NewStoppedClock(gateNow)
-	e := startWith(t, startOptions{ecosystems: []string{"npm"}, clock: clock})
+	e := startWith(t, startOptions{ecosystems: []string{"npm"}, clock: clock, options: func(o *server.Options) { o.MaxImageAge = 60 * store.Day }})
 	pushImage(t, e, "base", "sha256:bbbb0001", gateNow.AddDate(0, 0, -100), "sha256:l1")
 	pushImage(t, e, "shop", "sha256:aaaa0001", gateNow.AddDate(0, 0, -45), "sha256:l1", "sha256:l2")
 	deploy(t, e, "shop", "sha256:aaaa0001", "prod")
@@ -214,8 +214,14 @@ func TestFreshnessAndScore(t *testing.T) {
 		t.Fatalf("freshness: %d %+v", code, fr)
 	}
 	d := fr.Deployments[0]
-	if d.Environment != "prod" || d.AgeDays != 45 || !d.KnownAge || d.Base != nil {
+	if d.Environment != "prod" || d.AgeDays != 45 || !d.KnownAge || d.Base != nil || d.TooOld || fr.MaxImageAgeDays != 60 {
 		t.Errorf("shop freshness (scoped token: base not visible) = %+v", d)
+	}
+	if old, err := e.srv.ImagesTooOld(t.Context(), store.FreshnessFilter{}, 0); err != nil || len(old) != 0 {
+		t.Errorf("ImagesTooOld(60 days) = %+v, %v; want none at 45 days", old, err)
+	}
+	if old, err := e.srv.ImagesTooOld(t.Context(), store.FreshnessFilter{}, 40*store.Day); err != nil || len(old) != 1 || old[0].Digest != "sha256:aaaa0001" {
+		t.Errorf("ImagesTooOld(40 days) = %+v, %v; want shop's image", old, err)
 	}
 	if code := e.do("GET", "/api/v1/freshness?environment=prod", e.admin, nil, &fr); code != 200 || len(fr.Deployments) != 1 || fr.Deployments[0].Base == nil || fr.Deployments[0].Base.Digest != "sha256:bbbb0001" || fr.Deployments[0].Base.AgeDays != 100 {
 		t.Errorf("portfolio freshness = %d %+v", code, fr)
@@ -257,6 +263,9 @@ func TestFreshnessAndScore(t *testing.T) {
 		t.Errorf("score after the SLAs ran out = %d, want below %d", later.Score.Score, ps.Score.Score)
 	}
 
+	if code := e.do("GET", "/api/v1/projects/shop/freshness", reader, nil, &fr); code != 200 || len(fr.Deployments) != 1 || !fr.Deployments[0].TooOld {
+		t.Errorf("freshness after 200 more days = %d %+v, want too old", code, fr)
+	}
 	fams := scrape(t, e, e.admin)
 	fam := fams["vigil_image_oldest_age_seconds"]
 	if fam == nil || len(fam.Metric) != 1 || !labelsMatch(fam.Metric[0], map[string]string{"project": "shop", "environment": "prod"}) {
