@@ -387,19 +387,20 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		return err
 	}
 	srv, err := server.New(server.Options{
-		MaxImageAge: freshness.maxAge(),
-		Store:       st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
+		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
 		Replica: f.replica, JobLease: f.jobLease, JobPoll: f.jobPoll, JobWorkers: f.jobWorkers, SyncInterval: f.syncEvery,
 		Limits:   server.Limits{MaxBody: f.maxBody, MaxInflated: server.DefaultLimits.MaxInflated, MaxRatio: server.DefaultLimits.MaxRatio},
 		HTTP:     f.http,
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
+		MaxImageAge: freshness.maxAge(),
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend(), "freshness": freshness}
+	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend()}
+	cfg["freshness"] = freshness
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
 	}
