@@ -233,7 +233,22 @@ func (s *Server) Scores(ctx context.Context, sc store.Scope, project, environmen
 		in := get(d.Project)
 		in.OldestImageDays = max(in.OldestImageDays, d.AgeDays)
 	}
-	if environment == "" {
+	if environment != "" {
+		// Whatever runs there is scored, image or not, findings or not.
+		for cur := ""; ; {
+			ds, next, err := s.store.ListDeployments(ctx, store.DeploymentFilter{Scope: sc, Project: project, Environment: environment, ActiveOnly: true, Page: store.Page{Cursor: cur, Limit: 1000}})
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range ds {
+				get(d.Project)
+			}
+			if next == "" {
+				break
+			}
+			cur = next
+		}
+	} else {
 		if project != "" {
 			get(project)
 		} else {

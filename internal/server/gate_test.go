@@ -94,6 +94,19 @@ func testGateAgainstServer(t *testing.T, storeURL string) {
 			t.Errorf("exit %d, want 0\n%s%s", code, stdout, stderr)
 		}
 	})
+	t.Run("artifact", func(t *testing.T) {
+		// Another build, not deployed: with --artifact of it, its own
+		// findings and those of prod count.
+		pushImage(t, e, "shop", "sha256:aaaa0002", gateNow, "sha256:l1", "sha256:l3")
+		code, stdout, stderr := vigil(t, "gate", "--server", e.url, "--project", "shop", "--token", reader, "--fail-on", "low", "--artifact", "sha256:aaaa0002")
+		if code != 1 || !strings.Contains(stdout, "on registry.example/shop:aaaa sha256:aaaa0002 (not deployed)") || !strings.Contains(stdout, "sha256:aaaa0001 (deployed in prod)") {
+			t.Errorf("exit %d, want 1 naming both artifacts\n%s%s", code, stdout, stderr)
+		}
+		code, _, stderr = vigil(t, "gate", "--server", e.url, "--project", "shop", "--token", reader, "--artifact", "sha256:ffff")
+		if code != 2 || !strings.Contains(stderr, "404") {
+			t.Errorf("unknown artifact: exit %d, want 2 with 404\n%s", code, stderr)
+		}
+	})
 	t.Run("token of another project", func(t *testing.T) {
 		code, _, stderr := vigil(t, "gate", "--server", e.url, "--project", "shop", "--token", cleanReader, "--fail-on", "low")
 		if code != 2 || !strings.Contains(stderr, "403") {
