@@ -207,6 +207,16 @@ func TestGateFailsClosed(t *testing.T) {
 	if code, _, stderr := vigil(t, "gate", "--server", ok, "--project", "shop"); code != 2 || !strings.Contains(stderr, "needs a token") {
 		t.Errorf("no token: exit %d\n%s", code, stderr)
 	}
+	for _, args := range [][]string{
+		{"gate", "--project", "shop"},
+		{"gate", "--server", "ftp://x", "--project", "shop"},
+		{"gate", "--server", ok, "--project", "shop", "--fail-on", "urgent"},
+		{"scan", t.TempDir(), "--server", ok},
+	} {
+		if code, _, stderr := vigil(t, args...); code != 2 || !strings.Contains(stderr, "Run 'vigil --help'") {
+			t.Errorf("%q: exit %d, want a usage error\n%s", args, code, stderr)
+		}
+	}
 }
 
 // TestFreshnessAndScore checks the freshness and score routes and the
