@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/vigil-sec/vigil/internal/audit"
 	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/gate"
 )
@@ -84,7 +85,7 @@ func (g *serverGate) judge(ctx context.Context, pol engine.Policy) (*gate.Server
 
 func newGateCmd(e *env) *cobra.Command {
 	var g serverGate
-	var failOn, configFile, format string
+	var failOn, configFile, format, auditLog string
 	exitCode := ExitGate
 	cmd := &cobra.Command{
 		Use:   "gate",
@@ -137,6 +138,11 @@ cannot be reached, refuses, or answers something that is not a gate answer.`,
 			if err := writeGate(e.stdout, format, st, out); err != nil {
 				return err
 			}
+			if auditLog != "" {
+				if err := recordGate(e, auditLog, engine.ConfigPath(configFile, "."), failOn, exitCode, &g, st, out); err != nil {
+					return &exitError{code: ExitError, err: err}
+				}
+			}
 			if out.Failed {
 				return &exitError{code: exitCode, err: fmt.Errorf("gate failed: %s", strings.Join(out.Reasons, "; "))}
 			}
@@ -152,6 +158,7 @@ cannot be reached, refuses, or answers something that is not a gate answer.`,
 	fl.StringVar(&configFile, "config", "", "config file with the gate settings (default: vigil.yaml or .vigil.yaml in the current directory)")
 	fl.StringVarP(&format, "format", "f", "text", "output: text or json (the outcome with the server's answer)")
 	fl.IntVar(&exitCode, "exit-code", ExitGate, "exit code when the gate fails")
+	fl.StringVar(&auditLog, "audit-log", "", "append a hash-chained record of this gate decision (server, project, config digest, reasons) to FILE; check it with 'vigil audit verify --file FILE'")
 	return cmd
 }
 
@@ -218,4 +225,47 @@ func (g *serverGate) add(ctx context.Context, e *env, pol engine.Policy, local g
 	}
 	local.Failed = len(local.Reasons) > 0
 	return local, nil
+}
+
+// gateAudit is the audit record of a server gate decision. The server is
+// recorded by scheme and host only, never with credentials.
+type gateAudit struct {
+	Server    string       `json:"server"`
+	Project   string       `json:"project"`
+	Artifact  string       `json:"artifact,omitempty"`
+	ServerNow time.Time    `json:"server_now"`
+	Findings  int          `json:"open_findings"`
+	Images    int          `json:"images"`
+	Policy    []fileDigest `json:"policy_files"`
+	Gate      struct {
+		Passed   bool     `json:"passed"`
+		FailOn   string   `json:"fail_on,omitempty"`
+		Reasons  []string `json:"reasons,omitempty"`
+		ExitCode int      `json:"exit_code,omitempty"`
+	} `json:"gate"`
+}
+
+func recordGate(e *env, file, configPath, failOn string, exitCode int, g *serverGate, st *gate.ServerState, out gate.Outcome) error {
+	rec := gateAudit{Project: g.project, Artifact: g.artifact, ServerNow: st.Now, Findings: len(st.Findings), Images: len(st.Images)}
+	if u, err := url.Parse(g.server); err == nil {
+		rec.Server = u.Scheme + "://" + u.Host
+	}
+	rec.Gate.Passed, rec.Gate.FailOn, rec.Gate.Reasons = !out.Failed, failOn, out.Reasons
+	if out.Failed {
+		rec.Gate.ExitCode = exitCode
+	}
+	var paths []string
+	if configPath != "" {
+		paths = append(paths, configPath)
+	}
+	var err error
+	if rec.Policy, err = digests(paths); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	r, err := audit.AppendFile(file, time.Now(), cliActor(), "gate", "server:"+g.project, rec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "audit: record %s appended to %s\n", r.Head(), file)
+	return nil
 }

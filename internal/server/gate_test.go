@@ -89,9 +89,17 @@ func testGateAgainstServer(t *testing.T, storeURL string) {
 		}
 	})
 	t.Run("clean project", func(t *testing.T) {
-		code, stdout, stderr := vigil(t, "gate", "--server", e.url, "--project", "clean", "--token", cleanReader, "--fail-on", "low")
+		log := filepath.Join(t.TempDir(), "audit.jsonl")
+		code, stdout, stderr := vigil(t, "gate", "--server", e.url, "--project", "clean", "--token", cleanReader, "--fail-on", "low", "--audit-log", log)
 		if code != 0 || !strings.Contains(stdout, "server gate passed: project clean, 0 open findings") {
 			t.Errorf("exit %d, want 0\n%s%s", code, stdout, stderr)
+		}
+		b, err := os.ReadFile(log)
+		if err != nil || !strings.Contains(string(b), `"kind":"gate"`) || !strings.Contains(string(b), `"passed":true`) || strings.Contains(string(b), cleanReader) {
+			t.Errorf("audit log = %s, %v; want a gate record without the token", b, err)
+		}
+		if code, _, stderr := vigil(t, "audit", "verify", "--file", log); code != 0 {
+			t.Errorf("audit verify: exit %d\n%s", code, stderr)
 		}
 	})
 	t.Run("artifact", func(t *testing.T) {
