@@ -93,21 +93,22 @@ type ImageInfo struct {
 	ID string `json:"id"`
 	// Platform is the platform scanned; Platforms lists those of the
 	// index it was picked from, if any.
-	Platform  string   `json:"platform,omitempty"`
-	Platforms []string `json:"platforms,omitempty"`
-	// Created is the build time: the config's created time, or when that
-	// is missing or zero (reproducible builds), the newest history entry's
-	// (CreatedFrom says which: "config" or "history").
-	Created     time.Time `json:"created,omitzero"`
-	CreatedFrom string    `json:"created_from,omitempty"`
+	Platform  string    `json:"platform,omitempty"`
+	Platforms []string  `json:"platforms,omitempty"`
+	Created   time.Time `json:"created,omitzero"`
 	// AgeDays is whole days from Created to the scan.
-	AgeDays int `json:"age_days"`
+	AgeDays int         `json:"age_days"`
+	Layers  []LayerInfo `json:"layers"`
+	// CreatedFrom says where Created (the build time) comes from:
+	// "config" (the config's created time) or "history" (the newest
+	// history entry, when created is missing or zero, as in reproducible
+	// builds); see BuildTime.
+	CreatedFrom string `json:"created_from,omitempty"`
 	// BaseName and BaseDigest are the base image the image declares (OCI
 	// annotations org.opencontainers.image.base.name and .base.digest on
 	// the manifest, or the same keys as config labels).
-	BaseName   string      `json:"base_name,omitempty"`
-	BaseDigest string      `json:"base_digest,omitempty"`
-	Layers     []LayerInfo `json:"layers"`
+	BaseName   string `json:"base_name,omitempty"`
+	BaseDigest string `json:"base_digest,omitempty"`
 }
 
 // LayerInfo describes one layer.

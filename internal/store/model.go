@@ -112,18 +112,20 @@ type BuildMetadata map[string]string
 
 // ImageMeta are the container-image facts of an artifact.
 type ImageMeta struct {
-	Reference string    `json:"reference,omitempty"`
-	Created   time.Time `json:"created,omitzero"`
-	// CreatedFrom is where Created comes from: config or history.
+	Reference string      `json:"reference,omitempty"`
+	Created   time.Time   `json:"created,omitzero"`
+	BaseImage string      `json:"base_image,omitempty"`
+	OS        string      `json:"os,omitempty"`
+	OSVersion string      `json:"os_version,omitempty"`
+	OSEOL     bool        `json:"os_eol,omitempty"`
+	OSEOLDate string      `json:"os_eol_date,omitempty"`
+	Layers    []LayerMeta `json:"layers,omitempty"`
+	// CreatedFrom is where Created comes from: config or history
+	// (docs/freshness.md).
 	CreatedFrom string `json:"created_from,omitempty"`
-	BaseImage   string `json:"base_image,omitempty"`
-	// BaseDigest is the declared base image digest (OCI annotation).
-	BaseDigest string      `json:"base_digest,omitempty"`
-	OS         string      `json:"os,omitempty"`
-	OSVersion  string      `json:"os_version,omitempty"`
-	OSEOL      bool        `json:"os_eol,omitempty"`
-	OSEOLDate  string      `json:"os_eol_date,omitempty"`
-	Layers     []LayerMeta `json:"layers,omitempty"`
+	// BaseDigest is the declared base image digest (OCI annotation
+	// org.opencontainers.image.base.digest; BaseImage holds the name).
+	BaseDigest string `json:"base_digest,omitempty"`
 }
 
 // LayerMeta is one image layer.
