@@ -48,13 +48,13 @@ type Options struct {
 	// Policies, if set, are PolicyDirs already loaded with LoadPolicies
 	// (so that a caller reports a bad policy before scanning).
 	Policies *Policies
+	Now      func() time.Time
 	// MaxImageAge fails the gate on an image built longer ago than this
-	// (0: no limit); see ImageAge for what "built" means.
+	// (0: no limit); the build time is source.BuildTime's (docs/freshness.md).
 	MaxImageAge time.Duration
 	// IgnoreSLABreach lets findings past their SLA pass a server gate
 	// (EvaluateServer); by default a breach fails it.
 	IgnoreSLABreach bool
-	Now             func() time.Time
 }
 
 // Outcome is the gate's verdict.
