@@ -31,8 +31,14 @@ func (f *pushFlags) register(fl *pflag.FlagSet) {
 }
 
 func (f *pushFlags) check() error {
+	return f.checkWith(false)
+}
+
+// checkWith checks the flags; gating says --server URL is set, which uses
+// --project as well.
+func (f *pushFlags) checkWith(gating bool) error {
 	if f.server == "" {
-		if f.project != "" || f.version != "" {
+		if f.version != "" || (f.project != "" && !gating) {
 			return usagef("--project and --artifact-version go with --push URL")
 		}
 		return nil
@@ -60,13 +66,18 @@ func serverURL(base, path string) (*url.URL, error) {
 // apiCall sends one request to the server and decodes the JSON answer into
 // out; a non-2xx answer becomes an error with the server's problem detail.
 func apiCall(ctx context.Context, method string, u *url.URL, contentType string, body io.Reader, gz bool, out any) error {
+	return apiCallToken(ctx, os.Getenv("VIGIL_TOKEN"), method, u, contentType, body, gz, out)
+}
+
+// apiCallToken is apiCall with an explicit token.
+func apiCallToken(ctx context.Context, token, method string, u *url.URL, contentType string, body io.Reader, gz bool, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+os.Getenv("VIGIL_TOKEN"))
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)

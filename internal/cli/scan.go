@@ -40,6 +40,8 @@ type scanFlags struct {
 	noCache        bool
 	push           pushFlags
 	skipDirs       []string
+	// gate is --server: the server's knowledge of --project also gates.
+	gate serverGate
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -99,6 +101,8 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP (and unverified TLS) registries")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the image layer cache")
 	f.push.register(fl)
+	fl.StringVar(&f.gate.server, "server", "", "also gate on what the Vigil server at URL knows about --project: open findings on deployed artifacts, image age, SLA (docs/gate-server.md)")
+	f.gate.registerToken(fl)
 	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directories not to enter, doublestar globs relative to the scanned root (e.g. '**/testdata,vendor'); repeatable. A root filesystem never enters /proc, /sys, /dev, /run or other mounts")
 }
 
@@ -156,7 +160,10 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	if f.exitCode < 0 || f.exitCode > 125 {
 		return usagef("--exit-code: %d is out of range 0-125", f.exitCode)
 	}
-	if err := f.push.check(); err != nil {
+	if err := f.push.checkWith(f.gate.server != ""); err != nil {
+		return err
+	}
+	if err := f.gate.check(f.push.project); err != nil {
 		return err
 	}
 	// A policy that does not compile, or defines nothing to evaluate, is a
@@ -257,6 +264,11 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	outcome, err := pol.Gate(ctx, res, time.Now)
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
+	}
+	if f.gate.server != "" {
+		if outcome, err = f.gate.add(ctx, e, pol, outcome); err != nil {
+			return err
+		}
 	}
 	for _, w := range outcome.Warnings {
 		fmt.Fprintf(e.stderr, "policy warn: %s\n", w)

@@ -62,6 +62,13 @@ type Gate struct {
 	// IgnoreUnknownSeverity lets vulnerabilities that no advisory scores
 	// pass fail_on (by default they fail at every threshold).
 	IgnoreUnknownSeverity bool `yaml:"ignore_unknown_severity"`
+	// MaxImageAgeDays fails the gate when a scanned image (or, with
+	// --server, an image the server knows for the project) was built more
+	// than this many days ago (0: no limit). See docs/freshness.md.
+	MaxImageAgeDays int `yaml:"max_image_age_days"`
+	// IgnoreSLABreach lets open findings past their remediation SLA pass
+	// a server gate (by default a breach fails it). See docs/gate-server.md.
+	IgnoreSLABreach bool `yaml:"ignore_sla_breach"`
 }
 
 // Date is a calendar day (YYYY-MM-DD).
@@ -215,6 +222,9 @@ func (c *Config) Validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("gate.fail_on: unknown severity %q", c.Gate.FailOn))
 		}
+	}
+	if c.Gate.MaxImageAgeDays < 0 || c.Gate.MaxImageAgeDays > 100000 {
+		errs = append(errs, fmt.Errorf("gate.max_image_age_days: %d is out of range 0-100000", c.Gate.MaxImageAgeDays))
 	}
 	for _, p := range c.Gate.DenyPackages {
 		if !strings.HasPrefix(p, "pkg:") {

@@ -72,3 +72,13 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse(strings.NewReader(s), "vigil.yaml")
 	})
 }
+
+func TestGateFreshnessKeys(t *testing.T) {
+	c, err := Parse(strings.NewReader("gate:\n  max_image_age_days: 30\n  ignore_sla_breach: true\n"), "vigil.yaml")
+	if err != nil || c.Gate.MaxImageAgeDays != 30 || !c.Gate.IgnoreSLABreach {
+		t.Fatalf("Parse = %+v, %v", c, err)
+	}
+	if _, err := Parse(strings.NewReader("gate:\n  max_image_age_days: -3\n"), "vigil.yaml"); err == nil || !strings.Contains(err.Error(), "gate.max_image_age_days") {
+		t.Errorf("negative max_image_age_days: %v", err)
+	}
+}

@@ -74,6 +74,8 @@ func (p Policy) GateOptions(now func() time.Time) gate.Options {
 		o.DenyLicenses = c.Gate.DenyLicenses
 		o.DenyPackages = c.Gate.DenyPackages
 		o.IgnoreUnknownSeverity = c.Gate.IgnoreUnknownSeverity
+		o.MaxImageAge = time.Duration(c.Gate.MaxImageAgeDays) * 24 * time.Hour
+		o.IgnoreSLABreach = c.Gate.IgnoreSLABreach
 	}
 	return o
 }

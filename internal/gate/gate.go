@@ -49,6 +49,12 @@ type Options struct {
 	// (so that a caller reports a bad policy before scanning).
 	Policies *Policies
 	Now      func() time.Time
+	// MaxImageAge fails the gate on an image built longer ago than this
+	// (0: no limit); the build time is source.BuildTime's (docs/freshness.md).
+	MaxImageAge time.Duration
+	// IgnoreSLABreach lets findings past their SLA pass a server gate
+	// (EvaluateServer); by default a breach fails it.
+	IgnoreSLABreach bool
 }
 
 // Outcome is the gate's verdict.
@@ -71,18 +77,10 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 	if o.FailOn != severity.Unknown {
 		n, unknown := 0, 0
 		for _, v := range r.Vulnerabilities {
-			if v.Suppressed != nil || (o.OnlyFixable && v.FixedVersion == "") {
-				continue
-			}
-			if o.MinAdvisoryAge > 0 && !v.Published.IsZero() && now().Sub(v.Published) < o.MinAdvisoryAge {
-				continue
-			}
-			switch {
-			case v.Severity == severity.Unknown:
-				if !o.IgnoreUnknownSeverity {
-					unknown++
-				}
-			case v.Severity >= o.FailOn:
+			switch o.vulnCounts(v.Suppressed != nil, v.Severity, v.FixedVersion, v.Published, now()) {
+			case countUnknown:
+				unknown++
+			case countYes:
 				n++
 			}
 		}
@@ -100,7 +98,12 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 			out.Reasons = append(out.Reasons, fmt.Sprintf("%d finding(s) at or above %s", n, o.FailOn))
 		}
 		if unknown > 0 {
-			out.Reasons = append(out.Reasons, fmt.Sprintf("%d vulnerabilit(ies) of unknown severity (no advisory scores them; gate.ignore_unknown_severity in vigil.yaml lets them pass)", unknown))
+			out.Reasons = append(out.Reasons, unknownReason(unknown))
+		}
+	}
+	if img := r.Image; img != nil {
+		if reason, ok := o.imageTooOld(img.Reference, img.Created, now()); ok {
+			out.Reasons = append(out.Reasons, reason)
 		}
 	}
 	for _, p := range r.Packages {
@@ -136,6 +139,54 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 	}
 	out.Failed = len(out.Reasons) > 0
 	return out, nil
+}
+
+// count says whether a vulnerability counts for FailOn.
+type count int
+
+const (
+	countNo count = iota
+	countYes
+	countUnknown // of unknown severity, counted at every threshold
+)
+
+// vulnCounts is the FailOn rule for one vulnerability, the same for a local
+// scan (Evaluate) and the server's findings (EvaluateServer).
+func (o Options) vulnCounts(suppressed bool, sev severity.Level, fixed string, published, now time.Time) count {
+	if o.FailOn == severity.Unknown || suppressed || (o.OnlyFixable && fixed == "") {
+		return countNo
+	}
+	if o.MinAdvisoryAge > 0 && !published.IsZero() && now.Sub(published) < o.MinAdvisoryAge {
+		return countNo
+	}
+	switch {
+	case sev == severity.Unknown:
+		if !o.IgnoreUnknownSeverity {
+			return countUnknown
+		}
+	case sev >= o.FailOn:
+		return countYes
+	}
+	return countNo
+}
+
+func unknownReason(n int) string {
+	return fmt.Sprintf("%d vulnerabilit(ies) of unknown severity (no advisory scores them; gate.ignore_unknown_severity in vigil.yaml lets them pass)", n)
+}
+
+// imageTooOld is the MaxImageAge rule: an image built before now -
+// MaxImageAge fails. An image without a build time passes (nothing to
+// measure), as a reproducible build with a zero created time and no
+// history times does.
+func (o Options) imageTooOld(name string, built, now time.Time) (string, bool) {
+	if o.MaxImageAge <= 0 || built.IsZero() {
+		return "", false
+	}
+	age := now.Sub(built)
+	if age <= o.MaxImageAge {
+		return "", false
+	}
+	return fmt.Sprintf("image %s was built %d days ago (%s), more than max_image_age_days %d", name, int(age.Hours()/24), built.UTC().Format(time.DateOnly), int(o.MaxImageAge.Hours()/24)), true
 }
 
 // licenseMentions reports whether an SPDX expression (or a plain licence

@@ -44,9 +44,17 @@ func Table(w io.Writer, r *scan.Result, opts Options) error {
 		p.header(fmt.Sprintf("Image %s", r.Image.Reference))
 		fmt.Fprintf(bw, "  digest %s  platform %s", r.Image.Digest, r.Image.Platform)
 		if !r.Image.Created.IsZero() {
-			fmt.Fprintf(bw, "  created %s (%d days ago)", r.Image.Created.Format("2006-01-02"), r.Image.AgeDays)
+			fmt.Fprintf(bw, "  created %s (%d days ago", r.Image.Created.Format("2006-01-02"), r.Image.AgeDays)
+			if r.Image.CreatedFrom == "history" {
+				fmt.Fprint(bw, ", from the layer history")
+			}
+			fmt.Fprint(bw, ")")
 		}
 		fmt.Fprintln(bw)
+		if r.Image.BaseName != "" || r.Image.BaseDigest != "" {
+			fmt.Fprintf(bw, "  base image %s", strings.TrimSpace(r.Image.BaseName+" "+r.Image.BaseDigest))
+			fmt.Fprintln(bw)
+		}
 	}
 	if r.OS != nil {
 		fmt.Fprintf(bw, "  os %s %s", r.OS.ID, r.OS.Version)

@@ -126,7 +126,7 @@ func scanSource(ctx context.Context, res *Result, t source.Target, opts Options,
 	res.Warnings = append(res.Warnings, out.Warnings...)
 	if img := out.Image; img != nil {
 		res.Target.Kind = KindImage
-		ri := &Image{Reference: img.Ref, Digest: img.Digest, Platform: img.Platform, Created: img.Created, AgeDays: img.AgeDays}
+		ri := &Image{Reference: img.Ref, Digest: img.Digest, Platform: img.Platform, Created: img.Created, CreatedFrom: img.CreatedFrom, AgeDays: img.AgeDays, BaseName: img.BaseName, BaseDigest: img.BaseDigest}
 		if ri.Digest == "" {
 			ri.Digest = img.ID
 		}

@@ -64,6 +64,14 @@ type Image struct {
 	Created   time.Time `json:"created,omitzero"`
 	AgeDays   int       `json:"age_days,omitempty"`
 	Layers    []Layer   `json:"layers,omitempty"`
+	// CreatedFrom says where Created comes from: "config" (the image's
+	// created time) or "history" (the newest history entry, when the
+	// created time is missing or zero, as in reproducible builds).
+	CreatedFrom string `json:"created_from,omitempty"`
+	// BaseName and BaseDigest are the declared base image (OCI
+	// annotations org.opencontainers.image.base.name / .base.digest).
+	BaseName   string `json:"base_name,omitempty"`
+	BaseDigest string `json:"base_digest,omitempty"`
 }
 
 // Layer is one image layer and what it added.

@@ -83,6 +83,7 @@ func (s *Server) register() {
 	s.registerRemediation()
 	s.registerSARIF()
 	s.registerVEX()
+	s.registerFreshness()
 }
 
 func (s *Server) registerProjects() {
@@ -347,7 +348,7 @@ func artifactOf(doc *document, in *pushInput) store.Artifact {
 		a.Kind = "image"
 		a.Name = img.Reference
 		a.Digest = img.Digest
-		meta := &store.ImageMeta{Reference: img.Reference, Created: img.Created}
+		meta := &store.ImageMeta{Reference: img.Reference, Created: img.Created, CreatedFrom: img.CreatedFrom, BaseImage: img.BaseName, BaseDigest: img.BaseDigest}
 		if res.OS != nil {
 			meta.OS, meta.OSVersion, meta.OSEOL, meta.OSEOLDate = res.OS.ID, res.OS.Version, res.OS.EOL, res.OS.EOLDate
 		}

@@ -298,7 +298,7 @@ func (c *portfolioCollector) inScope(project string) bool {
 
 func (c *portfolioCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpen, descOpenDeployed, descBreached, descBreachedDeployed, descDueSoon, descOpenAge,
-		descRemediation, descLate, descSLADays, descImageAge, descRematchLag, descJobs, descRevision, descPublished, descAggAt, descAggTook} {
+		descRemediation, descLate, descSLADays, descImageAge, descImageOldest, descRematchLag, descJobs, descRevision, descPublished, descAggAt, descAggTook} {
 		ch <- d
 	}
 }
@@ -384,6 +384,7 @@ func (c *portfolioCollector) Collect(ch chan<- prometheus.Metric) {
 		images[k] = true
 		gauge(descImageAge, max(st.at.Sub(im.Created), 0).Seconds(), k[:]...)
 	}
+	oldestImages(st.images, st.at, c.inScope, gauge)
 	lag := 0.0
 	if !st.rematchSince.IsZero() {
 		lag = max(st.wall.Sub(st.rematchSince), 0).Seconds()

@@ -92,6 +92,9 @@ type Options struct {
 	// server looks whether yesterday's snapshot is due (default 1 min).
 	SnapshotRetention time.Duration
 	SnapshotCheck     time.Duration
+	// MaxImageAge marks running images built longer ago as too old in the
+	// freshness answers and ImagesTooOld (0: no limit; docs/freshness.md).
+	MaxImageAge time.Duration
 }
 
 // HTTPLimits bound what one connection may hold of the server before and

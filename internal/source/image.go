@@ -31,6 +31,8 @@ type image struct {
 	platforms []string // of the index, when there was one
 	config    *v1.ConfigFile
 	layers    []layer
+	// annotations are the manifest's (none for docker archives).
+	annotations map[string]string
 }
 
 type layer struct {
@@ -152,6 +154,7 @@ func loadLayout(ref string, s blobStore, want v1.Platform) (*image, error) {
 		return nil, fmt.Errorf("parse manifest %s: %w", desc.Digest, err)
 	}
 	img.digest = desc.Digest.String()
+	img.annotations = m.Annotations
 	cn, err := blobName(m.Config.Digest)
 	if err != nil {
 		return nil, err
@@ -368,6 +371,9 @@ func loadRemote(ctx context.Context, ref string, want v1.Platform, opts Options)
 		return nil, err
 	}
 	img.digest = dg.String()
+	if m, err := ri.Manifest(); err == nil {
+		img.annotations = m.Annotations
+	}
 	cb, err := ri.RawConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("fetch config of %q: %w", ref, err)

@@ -99,6 +99,16 @@ type ImageInfo struct {
 	// AgeDays is whole days from Created to the scan.
 	AgeDays int         `json:"age_days"`
 	Layers  []LayerInfo `json:"layers"`
+	// CreatedFrom says where Created (the build time) comes from:
+	// "config" (the config's created time) or "history" (the newest
+	// history entry, when created is missing or zero, as in reproducible
+	// builds); see BuildTime.
+	CreatedFrom string `json:"created_from,omitempty"`
+	// BaseName and BaseDigest are the base image the image declares (OCI
+	// annotations org.opencontainers.image.base.name and .base.digest on
+	// the manifest, or the same keys as config labels).
+	BaseName   string `json:"base_name,omitempty"`
+	BaseDigest string `json:"base_digest,omitempty"`
 }
 
 // LayerInfo describes one layer.
@@ -287,10 +297,11 @@ func scanImage(ctx context.Context, t Target, opts Options) (*Result, error) {
 		}
 	}
 	info := &ImageInfo{Ref: img.ref, Digest: img.digest, ID: img.id, Platform: img.platform, Platforms: img.platforms}
-	if img.config != nil && !img.config.Created.IsZero() {
-		info.Created = img.config.Created.UTC()
+	info.Created, info.CreatedFrom = BuildTime(img.config)
+	if !info.Created.IsZero() {
 		info.AgeDays = int(math.Floor(opts.Now().Sub(info.Created).Hours() / 24))
 	}
+	info.BaseName, info.BaseDigest = baseImage(img.annotations, img.config)
 	results := make([]*layerResult, len(img.layers))
 	info.Layers = make([]LayerInfo, len(img.layers))
 	workers := opts.Workers

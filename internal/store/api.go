@@ -280,6 +280,8 @@ type API interface {
 	PruneSnapshots(ctx context.Context, before time.Time) (int, error)
 	Trends(ctx context.Context, q TrendQuery) ([]TrendPoint, error)
 	DeployedImages(ctx context.Context) ([]DeployedImage, error)
+	// Freshness is the image age of every running deployment (freshness.go).
+	Freshness(ctx context.Context, f FreshnessFilter) ([]ImageFreshness, error)
 	OldestPendingJob(ctx context.Context, kinds []string) (time.Time, error)
 
 	// Events lists the change log after sequence number after.

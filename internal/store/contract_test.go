@@ -40,6 +40,7 @@ func runContract(t *testing.T, open opener) {
 		{"ConcurrentIngest", testConcurrentIngest},
 		{"GroupCommit", testGroupCommit},
 		{"PackageArtifacts", testPackageArtifacts},
+		{"Freshness", testFreshness},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,6 +123,12 @@ type ImageMeta struct {
 	OSEOL     bool        `json:"os_eol,omitempty"`
 	OSEOLDate string      `json:"os_eol_date,omitempty"`
 	Layers    []LayerMeta `json:"layers,omitempty"`
+	// CreatedFrom is where Created comes from: config or history
+	// (docs/freshness.md).
+	CreatedFrom string `json:"created_from,omitempty"`
+	// BaseDigest is the declared base image digest (OCI annotation
+	// org.opencontainers.image.base.digest; BaseImage holds the name).
+	BaseDigest string `json:"base_digest,omitempty"`
 }
 
 // LayerMeta is one image layer.
