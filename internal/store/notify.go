@@ -96,12 +96,14 @@ type NotifyBatch struct {
 	// Merge folds a new message's payload into the pending digest with the
 	// same DigestKey whose window is still open (nil: never merge).
 	Merge func(old, add []byte) ([]byte, error)
-	// Once are marked; a message whose Once mark exists already is not
-	// queued (OnceOf gives each message's mark, by index).
-	Once map[int]NotifyOnce
+	// Once are marked as notified; when one is marked already (another
+	// replica's pass got there first) the commit fails with ErrConflict
+	// and nothing is written.
+	Once []NotifyOnce
 }
 
-// NotifyCommit tells what a commit did.
+// NotifyCommit tells what a commit did: messages queued, merged into an
+// open digest, or skipped (their msg_id was queued already).
 type NotifyCommit struct {
 	Queued, Merged, Skipped int
 }
@@ -237,19 +239,18 @@ func (s *Store) CommitNotify(ctx context.Context, b NotifyBatch) (NotifyCommit, 
 				}
 			}
 		}
-		for i, m := range b.Messages {
-			if o, ok := b.Once[i]; ok {
-				res, err := t.exec(ctx, "INSERT INTO notify_once (kind, subject, threshold, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", o.Kind, o.Subject, o.Threshold, now)
-				if err != nil {
-					return err
-				}
-				if n, err := res.RowsAffected(); err != nil {
-					return err
-				} else if n == 0 {
-					out.Skipped++
-					continue
-				}
+		for _, o := range b.Once {
+			res, err := t.exec(ctx, "INSERT INTO notify_once (kind, subject, threshold, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", o.Kind, o.Subject, o.Threshold, now)
+			if err != nil {
+				return err
 			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return fmt.Errorf("%w: %s of %d (threshold %d) was notified already", ErrConflict, o.Kind, o.Subject, o.Threshold)
+			}
+		}
+		for _, m := range b.Messages {
 			if m.DigestKey != "" && b.Merge != nil {
 				merged, err := t.mergeDigest(ctx, m, b.Merge, now)
 				if err != nil {
@@ -260,10 +261,15 @@ func (s *Store) CommitNotify(ctx context.Context, b NotifyBatch) (NotifyCommit, 
 					continue
 				}
 			}
-			if err := t.queueNotify(ctx, m, now); err != nil {
+			queued, err := t.queueNotify(ctx, m, now)
+			if err != nil {
 				return err
 			}
-			out.Queued++
+			if queued {
+				out.Queued++
+			} else {
+				out.Skipped++
+			}
 		}
 		return nil
 	})
@@ -302,9 +308,9 @@ func (t *tx) mergeDigest(ctx context.Context, m NotifyMessage, merge func(old, a
 	return k == 1, err
 }
 
-func (t *tx) queueNotify(ctx context.Context, m NotifyMessage, now int64) error {
+func (t *tx) queueNotify(ctx context.Context, m NotifyMessage, now int64) (bool, error) {
 	if m.MsgID == "" || m.Rule == "" || m.Sink == "" || m.Kind == "" || m.MaxAttempts <= 0 {
-		return fmt.Errorf("%w: a notification needs an id, rule, sink, kind and max attempts", ErrInvalid)
+		return false, fmt.Errorf("%w: a notification needs an id, rule, sink, kind and max attempts", ErrInvalid)
 	}
 	next := now
 	if !m.NextAt.IsZero() {
@@ -318,9 +324,13 @@ func (t *tx) queueNotify(ctx context.Context, m NotifyMessage, now int64) error 
 	if n <= 0 {
 		n = 1
 	}
-	_, err := t.exec(ctx, `INSERT INTO notify_outbox (msg_id, rule, sink, kind, project, digest_key, events, payload, max_attempts, next_at, created_at)
+	res, err := t.exec(ctx, `INSERT INTO notify_outbox (msg_id, rule, sink, kind, project, digest_key, events, payload, max_attempts, next_at, created_at)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_id) DO NOTHING`, m.MsgID, m.Rule, m.Sink, m.Kind, m.Project, dk, n, string(m.Payload), m.MaxAttempts, next, now)
-	return err
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
 }
 
 const notifyCols = "id, msg_id, rule, sink, kind, project, COALESCE(digest_key, ''), events, payload, state, attempts, max_attempts, next_at, lease_owner, last_error, created_at, finished_at"
