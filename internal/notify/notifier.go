@@ -43,8 +43,8 @@ type Options struct {
 // Delivery outcomes.
 const (
 	OutcomeDelivered = "delivered"
-	OutcomeRetry     = "retry"
-	OutcomeDead      = "dead"
+	OutcomeRetry     = "retried"
+	OutcomeDead      = "dead_lettered"
 )
 
 // eventsCursor is the name of the events table's cursor.
