@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -428,7 +429,9 @@ func (r *RuleConfig) Validate(c *Config, sinks map[string]bool) error {
 	if r.MaxImageAgeDays < 0 || r.MaxImageAgeDays > 36500 || r.SLASoonDays < 0 || r.SLASoonDays > 365 {
 		return errors.New("max_image_age_days: want 0 to 36500; sla_soon_days: 0 to 365")
 	}
-	if r.selects(KindImageTooOld) && r.MaxImageAgeDays == 0 {
+	if slices.Contains(r.Select.Kinds, KindImageTooOld) && r.MaxImageAgeDays == 0 {
+		// A rule of every kind (no kinds listed) without a threshold
+		// simply gets no image.too_old events.
 		return errors.New("an image.too_old rule needs max_image_age_days (or the section's)")
 	}
 	return nil
