@@ -567,7 +567,9 @@ func (n *Notifier) deliverOne(ctx context.Context, m store.NotifyMessage) {
 		err = permanentError{fmt.Errorf("sink %q is not in the configuration", m.Sink)}
 	} else {
 		sctx, cancel := context.WithTimeout(ctx, time.Duration(n.cfg.Timeout))
-		status, err = snd.send(sctx, m.MsgID, m.Payload, n.o.Now())
+		// The signature's timestamp is the wall clock's: receivers check
+		// it against theirs to refuse replays.
+		status, err = snd.send(sctx, m.MsgID, m.Payload, time.Now())
 		cancel()
 	}
 	lat := time.Since(start)
