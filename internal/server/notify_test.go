@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -258,5 +260,145 @@ rules:
 		if ev.Project != "web" {
 			t.Errorf("breach of project %s selected by a web rule", ev.Project)
 		}
+	}
+}
+
+// TestNotifyKill9: the real `vigil serve` with a notifications section
+// in its config file is killed (-9) while a webhook is being delivered;
+// restarted on the same data directory it delivers that webhook again
+// with the same webhook-id, and every message is delivered. The audit
+// record of the configuration holds no secret.
+func TestNotifyKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the server")
+	}
+	bin := vigilBinary(t)
+	data := t.TempDir()
+	var mu sync.Mutex
+	var got []string
+	blocked := ""
+	release := make(chan struct{})
+	first := make(chan struct{})
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		id := r.Header.Get("webhook-id")
+		mu.Lock()
+		got = append(got, id)
+		block := blocked == ""
+		if block {
+			blocked = id
+			close(first)
+		}
+		mu.Unlock()
+		if block {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(204)
+	}))
+	t.Cleanup(func() { close(release); recv.Close() })
+	conf := filepath.Join(data, "vigil.yaml")
+	doc := fmt.Sprintf(`notifications:
+  poll: 50ms
+  lease: 2s
+  timeout: 1s
+  sinks:
+    - {name: hook, type: webhook, url: %q, secret_env: VIGIL_TEST_HOOK_SECRET}
+  rules:
+    - {name: all-new, select: {kinds: [finding.new]}, sinks: [hook], digest: per_event}
+`, recv.URL)
+	if err := os.WriteFile(conf, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VIGIL_TEST_HOOK_SECRET", hookSecret)
+	tok := strings.TrimSpace(runVigil(t, bin, "token", "create", "--role", "admin", "--data-dir", data))
+	args := []string{"--data-dir", data, "--config", conf, "--vulndb-from", vulndbURL(t, "npm"), "--shutdown-grace", "1s"}
+	p := startServe(t, bin, args...)
+	req, _ := http.NewRequest("POST", p.url+"/api/v1/projects/k9/artifacts", strings.NewReader(lodashSBOM))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("push: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	select {
+	case <-first:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no webhook arrived:\n%s", p.log())
+	}
+	p.kill()
+
+	p2 := startServe(t, bin, args...)
+	get := func(path string, out any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", p2.url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s: %v %s", path, err, b)
+		}
+	}
+	var all struct {
+		Items []store.NotifyMessage `json:"items"`
+	}
+	notifyWait(t, "every message delivered after the restart", func() bool {
+		get("/api/v1/notifications/messages", &all)
+		if len(all.Items) == 0 {
+			return false
+		}
+		for _, m := range all.Items {
+			if m.State != store.NotifyDone {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	seen := map[string]int{}
+	for _, id := range got {
+		seen[id]++
+	}
+	for _, m := range all.Items {
+		if seen[m.MsgID] == 0 {
+			t.Errorf("message %s never reached the receiver", m.MsgID)
+		}
+	}
+	if seen[blocked] < 2 {
+		t.Errorf("the webhook in flight at the kill (%s) arrived %d times, want a re-delivery with the same id", blocked, seen[blocked])
+	}
+	if len(seen) != len(all.Items) {
+		t.Errorf("%d distinct webhook-ids for %d messages", len(seen), len(all.Items))
+	}
+	var audit struct {
+		Items []struct {
+			Kind    string          `json:"kind"`
+			Payload json.RawMessage `json:"payload"`
+		} `json:"items"`
+	}
+	get("/api/v1/audit?limit=1000", &audit)
+	found := false
+	for _, r := range audit.Items {
+		if strings.Contains(string(r.Payload), hookSecret) || strings.Contains(string(r.Payload), strings.TrimPrefix(hookSecret, "whsec_")) {
+			t.Errorf("audit record %s holds the webhook secret", r.Kind)
+		}
+		if r.Kind == store.AuditConfig && strings.Contains(string(r.Payload), `"all-new"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no audit record of the configuration with the notifications section")
+	}
+	if strings.Contains(p.log()+p2.log(), strings.TrimPrefix(hookSecret, "whsec_")) {
+		t.Error("the webhook secret is in the server's log")
 	}
 }
