@@ -18,6 +18,7 @@ import (
 type Store interface {
 	store.NotifyAPI
 	Events(ctx context.Context, s store.Scope, after int64, limit int) ([]store.Event, error)
+	LatestEvents(ctx context.Context, s store.Scope, limit int) ([]store.Event, error)
 }
 
 // Options configure a Notifier.
@@ -95,7 +96,33 @@ func New(o Options) (*Notifier, error) {
 		n.senders[s.Name] = snd
 		n.types[s.Name] = s.Type
 	}
+	if err := n.startCursor(context.Background()); err != nil {
+		return nil, err
+	}
 	return n, nil
+}
+
+// startCursor creates the events cursor at the end of the events table
+// when there is none: turning notifications on notifies what happens from
+// then on, not the whole history. An existing cursor is kept (a restart
+// resumes where the last commit left it).
+func (n *Notifier) startCursor(ctx context.Context) error {
+	if _, err := n.o.Store.NotifyCursor(ctx, eventsCursor); err != nil {
+		return err
+	}
+	evs, err := n.o.Store.LatestEvents(ctx, store.Scope{}, 1)
+	if err != nil {
+		return err
+	}
+	var last int64
+	if len(evs) > 0 {
+		last = evs[0].Seq
+	}
+	_, err = n.o.Store.CommitNotify(ctx, store.NotifyBatch{Cursor: eventsCursor, From: 0, To: last})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // the cursor exists (another replica, or an earlier run)
+	}
+	return err
 }
 
 // Config is the configuration the notifier runs with (secrets included:

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -97,9 +98,15 @@ func (w *webhookSink) send(ctx context.Context, id string, body []byte, now time
 }
 
 // doPost sends req: a 2xx is success, anything else an error (retried).
+// Errors never hold the URL (a Slack URL's path, a webhook's query, can be
+// its secret; errors are logged, stored and listed by the API).
 func doPost(c *http.Client, req *http.Request) (int, error) {
 	resp, err := c.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return 0, fmt.Errorf("%s %s: %w", ue.Op, redactURL(req.URL), ue.Err)
+		}
 		return 0, err
 	}
 	defer resp.Body.Close()
@@ -110,6 +117,9 @@ func doPost(c *http.Client, req *http.Request) (int, error) {
 	}
 	return resp.StatusCode, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(strings.ToValidUTF8(string(snippet), "?")))
 }
+
+// redactURL is scheme://host of u: what an error may say of a sink's URL.
+func redactURL(u *url.URL) string { return u.Scheme + "://" + u.Host + "/…" }
 
 type slackSink struct {
 	cfg    SinkConfig

@@ -207,6 +207,26 @@ func TestWebhookErrorStatus(t *testing.T) {
 	}
 }
 
+// A delivery error never holds the URL: a Slack URL's path is its secret.
+func TestErrorsHideTheURL(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	for _, typ := range []string{SinkSlack, SinkWebhook} {
+		s, _ := newSender(SinkConfig{Name: "s", Type: typ, URL: "http://" + addr + "/services/T0/B0/SECRETPATH?token=SECRETQUERY", Secret: testSecret, Signature: SignStandard}, time.Second)
+		_, err := s.send(t.Context(), "m", testPayload(1), time.Now())
+		if err == nil {
+			t.Fatalf("%s: sent to a closed port", typ)
+		}
+		if strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), addr) {
+			t.Errorf("%s: error %q holds the URL's path or query (or not the host)", typ, err)
+		}
+	}
+}
+
 func TestSlackMessage(t *testing.T) {
 	var got SlackPayload
 	r := newReceiver(t, func(h http.Header, body []byte) error {
