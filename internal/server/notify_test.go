@@ -14,12 +14,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/notify"
 	"github.com/vigil-sec/vigil/internal/server"
 	"github.com/vigil-sec/vigil/internal/store"
+	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
 const hookSecret = "whsec_dGhpcyBpcyBhIHRlc3Qgc2VjcmV0IG9mIHRoZSBzZXJ2ZXI="
@@ -400,5 +402,47 @@ func TestNotifyKill9(t *testing.T) {
 	}
 	if strings.Contains(p.log()+p2.log(), strings.TrimPrefix(hookSecret, "whsec_")) {
 		t.Error("the webhook secret is in the server's log")
+	}
+}
+
+// TestNotifyRefreshFailed: a failed refresh of the vulnerability database
+// is notified.
+func TestNotifyRefreshFailed(t *testing.T) {
+	good := newHook(t)
+	var broken atomic.Bool
+	files := http.FileServer(http.Dir(filepath.Join(testutil.Shared(t), "vulndb", "osv")))
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() {
+			http.Error(w, "mirror down", http.StatusServiceUnavailable)
+			return
+		}
+		if r.URL.Path == "/ecosystems.txt" {
+			w.Write([]byte("npm\n"))
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(mirror.Close)
+	cfg, err := notify.Parse([]byte(fmt.Sprintf(`
+poll: 50ms
+sinks:
+  - {name: example, type: webhook, url: 'http://127.0.0.1:9/', secret: %[2]s}
+  - {name: good, type: webhook, url: %[1]q, secret: %[2]s}
+rules:
+  - {name: ops, select: {kinds: [refresh.failed]}, sinks: [good], digest: per_event}
+`, good.srv.URL, hookSecret)), "test.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startWith(t, startOptions{from: mirror.URL, options: func(o *server.Options) { o.Notify = cfg }})
+	runNotifier(t, e.srv)
+	broken.Store(true)
+	if code := e.do("POST", "/api/v1/admin/refresh", e.admin, nil, nil); code/100 == 2 {
+		t.Fatalf("refresh from a broken mirror: %d", code)
+	}
+	notifyWait(t, "the refresh.failed webhook", func() bool { return len(good.requests()) > 0 })
+	r := good.requests()[0]
+	if r.Payload.Type != notify.KindRefreshFailed || r.Payload.Data.Events[0].Error == "" {
+		t.Errorf("webhook %+v", r.Payload)
 	}
 }
