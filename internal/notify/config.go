@@ -329,14 +329,14 @@ func (s *SinkConfig) resolve(getenv func(string) string) error {
 		if !ok || host == "" || port == "" {
 			return fmt.Errorf("smtp %q: want host:port", s.SMTP)
 		}
-		if _, err := mail.ParseAddress(s.From); err != nil {
+		if _, err := envelopeAddress(s.From); err != nil {
 			return fmt.Errorf("from %q: %v", s.From, err)
 		}
 		if len(s.To) == 0 || len(s.To) > maxListItems {
 			return fmt.Errorf("to: want 1 to %d recipients", maxListItems)
 		}
 		for _, a := range s.To {
-			if _, err := mail.ParseAddress(a); err != nil {
+			if _, err := envelopeAddress(a); err != nil {
 				return fmt.Errorf("to %q: %v", a, err)
 			}
 		}
@@ -351,6 +351,21 @@ func (s *SinkConfig) resolve(getenv func(string) string) error {
 		return fmt.Errorf("type %q: want webhook, slack or email", s.Type)
 	}
 	return nil
+}
+
+// envelopeAddress is the bare address of an RFC 5322 address ("Vigil
+// <vigil@example.com>" -> vigil@example.com), as MAIL FROM and RCPT TO
+// take it. One that could smuggle SMTP parameters or commands (spaces,
+// angle brackets, control characters in the address itself) is refused.
+func envelopeAddress(a string) (string, error) {
+	p, err := mail.ParseAddress(a)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(p.Address, " <>\r\n\t\x00") {
+		return "", errors.New("the address holds spaces, angle brackets or control characters")
+	}
+	return p.Address, nil
 }
 
 func checkURL(raw string, insecure bool) error {

@@ -121,6 +121,7 @@ func TestParseErrors(t *testing.T) {
 		"not a url":         {doc: "sinks:\n  - {name: a, type: slack, url: 'file:///etc/passwd'}\n", want: "want an absolute http(s) URL"},
 		"mail no to":        {doc: "sinks:\n  - {name: m, type: email, smtp: 'h:25', from: a@b.c}\n", want: "recipients"},
 		"mail user no pass": {doc: "sinks:\n  - {name: m, type: email, smtp: 'h:25', from: a@b.c, to: [x@y.z], username: u}\n", want: "go together"},
+		"mail smuggling":    {doc: "sinks:\n  - {name: m, type: email, smtp: 'h:25', from: '\"a> SIZE=1\"@b.c', to: [x@y.z]}\n", want: "angle brackets"},
 		"mail bad smtp":     {doc: "sinks:\n  - {name: m, type: email, smtp: 'h', from: a@b.c, to: [x@y.z]}\n", want: "host:port"},
 		"sink type":         {doc: "sinks:\n  - {name: m, type: pager}\n", want: `type "pager"`},
 		"bad name":          {doc: "sinks:\n  - {name: 'a b', type: slack, url: 'https://x.example.com'}\n", want: "name \"a b\""},

@@ -311,10 +311,18 @@ func (e *emailSink) send(ctx context.Context, id string, body []byte, now time.T
 			return 0, fmt.Errorf("SMTP auth: %w", err)
 		}
 	}
-	if err := c.Mail(e.cfg.From); err != nil {
+	from, err := envelopeAddress(e.cfg.From)
+	if err != nil {
+		return 0, permanentError{err}
+	}
+	if err := c.Mail(from); err != nil {
 		return 0, err
 	}
-	for _, to := range e.cfg.To {
+	for _, a := range e.cfg.To {
+		to, err := envelopeAddress(a)
+		if err != nil {
+			return 0, permanentError{err}
+		}
 		if err := c.Rcpt(to); err != nil {
 			return 0, err
 		}

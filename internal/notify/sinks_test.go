@@ -358,7 +358,7 @@ func startSMTP(t testing.TB, tlsOn bool) (*smtpBackend, string, string) {
 
 func TestEmailSTARTTLS(t *testing.T) {
 	be, addr, ca := startSMTP(t, true)
-	cfg := SinkConfig{Name: "mail", Type: SinkEmail, SMTP: addr, Username: "vigil", Password: "s3cret", From: "vigil@example.com", To: []string{"sec@example.com", "ops@example.com"}, CAFile: ca}
+	cfg := SinkConfig{Name: "mail", Type: SinkEmail, SMTP: addr, Username: "vigil", Password: "s3cret", From: "Vigil <vigil@example.com>", To: []string{"sec@example.com", "Ops <ops@example.com>"}, CAFile: ca}
 	s, err := newSender(cfg, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -372,10 +372,10 @@ func TestEmailSTARTTLS(t *testing.T) {
 		t.Fatalf("%d mails", len(be.mails))
 	}
 	m := be.mails[0]
-	if !m.TLS || m.User != "vigil" || m.From != "vigil@example.com" || len(m.To) != 2 {
+	if !m.TLS || m.User != "vigil" || m.From != "vigil@example.com" || len(m.To) != 2 || m.To[1] != "ops@example.com" {
 		t.Errorf("mail %+v", m)
 	}
-	if !strings.Contains(m.Data, "Message-ID: <msg_mail@example.com>") || !strings.Contains(m.Data, "3 × new finding in pay") || !strings.Contains(m.Data, "GHSA-2") {
+	if !strings.Contains(m.Data, "Message-ID: <msg_mail@example.com>") || !strings.Contains(m.Data, "From: Vigil <vigil@example.com>") || !strings.Contains(m.Data, "3 × new finding in pay") || !strings.Contains(m.Data, "GHSA-2") {
 		t.Errorf("data:\n%s", m.Data)
 	}
 }
