@@ -190,6 +190,21 @@ rules:
 	if len(log.Items) != 2 || log.Items[0].Status != 500 || log.Items[1].Outcome != notify.OutcomeDead {
 		t.Errorf("delivery log %+v", log.Items)
 	}
+	// The outcomes are in /metrics.
+	fams := scrape(t, e, e.token(store.RoleMetrics))
+	outcomes := map[string]float64{}
+	if f := fams["vigil_notification_deliveries_total"]; f != nil {
+		for _, m := range f.GetMetric() {
+			key := ""
+			for _, l := range m.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + ","
+			}
+			outcomes[key] = m.GetCounter().GetValue()
+		}
+	}
+	if outcomes["outcome=dead_lettered,sink=webhook,"] < 1 || outcomes["outcome=retried,sink=webhook,"] < 1 || outcomes["outcome=delivered,sink=webhook,"] < 2 {
+		t.Errorf("vigil_notification_deliveries_total = %v", outcomes)
+	}
 	before := len(flaky.requests())
 	flaky.setStatus(200)
 	reader := e.token(store.RoleReader)
