@@ -461,3 +461,66 @@ rules:
 		t.Errorf("webhook %+v", r.Payload)
 	}
 }
+
+// TestNotifyTwoReplicas: two servers on one PostgreSQL both read the
+// events and deliver; every message is queued once and delivered once.
+func TestNotifyTwoReplicas(t *testing.T) {
+	url := testutil.PostgresSchema(t)
+	h := newHook(t)
+	cfg, err := notify.Parse([]byte(fmt.Sprintf(`
+poll: 20ms
+sinks:
+  - {name: example, type: webhook, url: 'http://127.0.0.1:9/', secret: %[2]s}
+  - {name: good, type: webhook, url: %[1]q, secret: %[2]s}
+rules:
+  - {name: each, select: {kinds: [finding.new]}, sinks: [good], digest: per_event}
+`, h.srv.URL, hookSecret)), "test.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newFeedMirror(t)
+	e1 := startWith(t, startOptions{storeURL: url, from: m.url, options: func(o *server.Options) { o.Notify = cfg; o.Replica = "one" }})
+	e2 := startWith(t, startOptions{storeURL: url, from: m.url, options: func(o *server.Options) { o.Notify = cfg; o.Replica = "two" }})
+	runNotifier(t, e1.srv)
+	runNotifier(t, e2.srv)
+	const n = 40
+	for i := range n {
+		doc := fmt.Sprintf(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"left-pad","version":"1.0.%d","purl":"pkg:npm/left-pad@1.0.%d"}]}`, i, i)
+		if code := e1.do("POST", fmt.Sprintf("/api/v1/projects/p%d/artifacts", i%4), e1.admin, strings.NewReader(doc), nil); code != 201 {
+			t.Fatalf("push %d: %d", i, code)
+		}
+	}
+	m.publish("VGL-TEST-9301", "2027-01-01T00:00:00Z", advisory("VGL-TEST-9301", "left-pad", "2027-01-01T00:00:00Z", "2.0.0", ""))
+	if code := e1.do("POST", "/api/v1/admin/refresh", e1.admin, nil, nil); code != 200 {
+		t.Fatalf("refresh: %d", code)
+	}
+	ours := func() map[string]int {
+		ids := map[string]int{}
+		for _, r := range h.requests() {
+			if r.Payload.Data.Events[0].VulnerabilityID == "VGL-TEST-9301" {
+				ids[r.ID]++
+			}
+		}
+		return ids
+	}
+	notifyWait(t, "40 webhooks", func() bool { return len(ours()) == n })
+	time.Sleep(300 * time.Millisecond)
+	for id, c := range ours() {
+		if c != 1 {
+			t.Errorf("%s delivered %d times by two healthy replicas", id, c)
+		}
+	}
+	var all struct {
+		Items []store.NotifyMessage `json:"items"`
+	}
+	e2.do("GET", "/api/v1/notifications/messages?limit=1000", e2.admin, nil, &all)
+	queued := 0
+	for _, msg := range all.Items {
+		if strings.Contains(string(msg.Payload), "VGL-TEST-9301") {
+			queued++
+		}
+	}
+	if queued != n {
+		t.Errorf("%d messages queued for the advisory, want %d (one per finding)", queued, n)
+	}
+}
