@@ -376,6 +376,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if f.auditEvery <= 0 {
 		return usagef("--audit-checkpoint-interval must be positive")
 	}
+	notifyCfg, err := f.notifyConfig()
+	if err != nil {
+		return err
+	}
 	clock := &server.Clock{}
 	st, dataDir, err := f.store.open(ctx, log, clock.Now)
 	if err != nil {
@@ -395,6 +399,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
 		MaxImageAge: freshness.maxAge(),
+		Notify: notifyCfg,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -403,6 +408,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	cfg["freshness"] = freshness
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
+	}
+	if notifyCfg != nil {
+		cfg["notifications"] = server.NotifyConfigAudit(notifyCfg)
 	}
 	if err := srv.RecordConfig(ctx, cfg); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("record the configuration in the audit log: %w", err)}

@@ -84,6 +84,7 @@ func (s *Server) register() {
 	s.registerSARIF()
 	s.registerVEX()
 	s.registerFreshness()
+	s.registerNotify()
 }
 
 func (s *Server) registerProjects() {

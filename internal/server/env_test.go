@@ -56,7 +56,7 @@ func startWith(t testing.TB, o startOptions) *env {
 	opts := server.Options{
 		Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: from,
 		Clock: clock, TestClock: true, Version: "test", AuthFailures: o.authFailures,
-		HTTP: o.http, Limits: o.limits,
+		HTTP: o.http, Limits: o.limits, Notify: exampleNotify(t),
 	}
 	if o.options != nil {
 		o.options(&opts)

@@ -156,6 +156,7 @@ func (s *Server) refreshDB(ctx context.Context, root int64) (RefreshResult, erro
 	if err != nil {
 		if ctx.Err() == nil {
 			s.metrics.refreshFails.Inc()
+			s.notifyRefreshFailed(ctx, err)
 		}
 		return r, err
 	}

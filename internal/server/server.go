@@ -21,6 +21,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/vigil-sec/vigil/internal/notify"
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/server/web"
 	"github.com/vigil-sec/vigil/internal/store"
@@ -95,6 +96,9 @@ type Options struct {
 	// MaxImageAge marks running images built longer ago as too old in the
 	// freshness answers and ImagesTooOld (0: no limit; docs/freshness.md).
 	MaxImageAge time.Duration
+	// Notify is the notifications section (internal/notify; nil: no
+	// sinks, no rules, but the API works).
+	Notify *notify.Config
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -160,6 +164,7 @@ type Server struct {
 	reads     *readCache
 	jobs      *jobRunner
 	metrics   *metrics
+	notifier  *notify.Notifier
 	// rev is the vulnerability database revision this server's database
 	// is at (pushes are stored with it); synced is set once a refresh
 	// compared this server's database with the store's revision.
@@ -232,6 +237,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics(s)
 	s.jobs = newJobRunner(opts)
+	if err := s.newNotifier(); err != nil {
+		return nil, err
+	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
 	if err := s.match.open(); err != nil {
 		return nil, err
@@ -316,6 +324,7 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 		}
 		wg.Go(func() { s.statsLoop(bg) })
 		wg.Go(func() { s.snapshotLoop(bg) })
+		wg.Go(func() { s.notifier.Run(bg) })
 		s.jobs.runMu.Lock()
 		s.jobs.running = true
 		s.jobs.runMu.Unlock()

@@ -325,4 +325,7 @@ type API interface {
 	SessionByHash(ctx context.Context, hash []byte) (Session, Token, error) // ErrNotFound
 	DeleteSession(ctx context.Context, hash []byte) error
 	DeleteExpiredSessions(ctx context.Context) (int, error)
+
+	// Notifications (notify.go): cursor, outbox, delivery log, rules.
+	NotifyAPI
 }

@@ -15,3 +15,7 @@ var ErrInvalid = errors.New("invalid")
 // ErrSchemaTooNew is returned by Open when the database was migrated by a
 // newer Vigil than this binary.
 var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+
+// ErrConflict means a compare-and-set lost: another process changed the
+// record first (a notification cursor another replica advanced).
+var ErrConflict = errors.New("conflict")
