@@ -399,7 +399,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
 		MaxImageAge: freshness.maxAge(),
-		Notify: notifyCfg,
+		Notify:      notifyCfg,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
