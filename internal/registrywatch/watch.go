@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/docker/cli/cli/config"
@@ -214,18 +215,8 @@ func (w *Watcher) Tags(ctx context.Context, r *Repository) ([]Tagged, error) {
 		}
 		out = append(out, Tagged{Tag: tag, Digest: desc.Digest.String()})
 	}
-	slices.SortFunc(out, func(a, b Tagged) int { return cmpString(a.Tag, b.Tag) })
+	slices.SortFunc(out, func(a, b Tagged) int { return strings.Compare(a.Tag, b.Tag) })
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // CheckSize fetches the manifest of r@digest (the platform's, for an
