@@ -376,6 +376,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if f.auditEvery <= 0 {
 		return usagef("--audit-checkpoint-interval must be positive")
 	}
+	registries, err := registriesConfig(f)
+	if err != nil {
+		return err
+	}
 	clock := &server.Clock{}
 	st, dataDir, err := f.store.open(ctx, log, clock.Now)
 	if err != nil {
@@ -390,6 +394,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		HTTP:     f.http,
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
+		Registries: registries, LayerCacheDir: filepath.Join(dataDir, "layer-cache"),
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -397,6 +402,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend()}
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
+	}
+	if registries != nil {
+		cfg["registries"] = registries.Redacted()
 	}
 	if err := srv.RecordConfig(ctx, cfg); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("record the configuration in the audit log: %w", err)}
