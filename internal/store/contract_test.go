@@ -39,6 +39,7 @@ func runContract(t *testing.T, open opener) {
 		{"ConcurrentIngest", testConcurrentIngest},
 		{"GroupCommit", testGroupCommit},
 		{"PackageArtifacts", testPackageArtifacts},
+		{"Registry", testRegistry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
