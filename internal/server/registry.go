@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -54,6 +55,39 @@ type registryPollResult struct {
 	Error   string   `json:"error,omitempty"`
 }
 
+// registryWatch is the server's registry watch.
+type registryWatch struct {
+	// w polls the watched repositories (nil: none are configured).
+	w *registrywatch.Watcher
+	// pruned is when this server last pruned finished poll jobs (Unix ms).
+	pruned atomic.Int64
+}
+
+// Finished poll jobs are pruned once an hour, a day after they finished.
+const (
+	registryPruneEvery = time.Hour
+	registryPruneAfter = 24 * time.Hour
+)
+
+// pruneRegistryJobs deletes the poll jobs that finished a day ago, at most
+// once an hour per server (one job row per repository and interval would
+// otherwise pile up).
+func (s *Server) pruneRegistryJobs(ctx context.Context) {
+	last := s.watch.pruned.Load()
+	now := time.Now()
+	if now.Sub(time.UnixMilli(last)) < registryPruneEvery || !s.watch.pruned.CompareAndSwap(last, now.UnixMilli()) {
+		return
+	}
+	n, err := s.store.PruneFinishedJobs(ctx, jobRegistryPoll, now.Add(-registryPruneAfter))
+	if err != nil {
+		s.log.Warn("prune registry poll jobs", "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Debug("pruned registry poll jobs", "jobs", n)
+	}
+}
+
 // newRegistryWatch builds the watcher of the configured repositories (nil
 // without any).
 func newRegistryWatch(o Options) (*registrywatch.Watcher, error) {
@@ -74,10 +108,10 @@ func (s *Server) layerCacheDir() string {
 // registryLoops queues each watched repository's poll once per interval
 // (the first at start) until ctx ends.
 func (s *Server) registryLoops(ctx context.Context) {
-	if s.watch == nil {
+	if s.watch.w == nil {
 		return
 	}
-	repos := s.watch.Config().Repositories
+	repos := s.watch.w.Config().Repositories
 	done := make(chan struct{}, len(repos))
 	for i := range repos {
 		r := &repos[i]
@@ -118,10 +152,10 @@ func (s *Server) registryLoop(ctx context.Context, r *registrywatch.Repository) 
 
 // repository is the configured repository named name, or nil.
 func (s *Server) repository(name string) *registrywatch.Repository {
-	if s.watch == nil {
+	if s.watch.w == nil {
 		return nil
 	}
-	repos := s.watch.Config().Repositories
+	repos := s.watch.w.Config().Repositories
 	for i := range repos {
 		if repos[i].Repository == name {
 			return &repos[i]
@@ -147,6 +181,7 @@ func (s *Server) pollRegistry(ctx context.Context, j *store.Job) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	s.pruneRegistryJobs(ctx)
 	return json.Marshal(res)
 }
 
@@ -177,7 +212,7 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 		}
 		return s.store.RecordRegistryPoll(context.WithoutCancel(ctx), poll)
 	}
-	tags, err := s.watch.Tags(ctx, r)
+	tags, err := s.watch.w.Tags(ctx, r)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -195,7 +230,7 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 			continue
 		}
 		seen[tg.Digest] = true
-		if len(res.New) == s.watch.Config().MaxNewPerPoll {
+		if len(res.New) == s.watch.w.Config().MaxNewPerPoll {
 			log.Info("more new digests than max_new_per_poll; the rest wait for the next poll", "max_new_per_poll", len(res.New))
 			break
 		}
@@ -216,7 +251,7 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 // artifact of the repository's project, with its registry.digest_seen
 // event, in one transaction.
 func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Repository, tg registrywatch.Tagged) error {
-	if err := s.watch.CheckSize(ctx, r, tg.Digest); err != nil {
+	if err := s.watch.w.CheckSize(ctx, r, tg.Digest); err != nil {
 		return err
 	}
 	ref := registrywatch.Reference(r, tg.Digest)
@@ -229,7 +264,7 @@ func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Reposi
 		ToolVersion: s.opts.Version,
 		Logger:      s.log,
 		Image: scan.ImageOptions{Kind: scan.KindImage, Platform: r.Platform, Insecure: r.Insecure, CacheDir: s.layerCacheDir(),
-			Transport: s.watch.Transport(), Keychain: s.watch.Keychain(r)},
+			Transport: s.watch.w.Transport(), Keychain: s.watch.w.Keychain(r)},
 	})
 	if err != nil {
 		return err
@@ -315,8 +350,8 @@ func (s *Server) registerRegistries() {
 			byRepo[st.Repository] = st
 		}
 		out := []RegistryDTO{}
-		if s.watch != nil {
-			for _, r := range s.watch.Config().Repositories {
+		if s.watch.w != nil {
+			for _, r := range s.watch.w.Config().Repositories {
 				if scope.Projects != nil && !slices.Contains(scope.Projects, r.Project) {
 					continue
 				}

@@ -180,8 +180,8 @@ type Server struct {
 	// ingestMu is read-held by a push from its match to its commit and
 	// held by a database swap.
 	ingestMu sync.RWMutex
-	// watch polls the watched registries (nil: none).
-	watch *registrywatch.Watcher
+	// watch polls the watched registries (registry.go).
+	watch registryWatch
 }
 
 // New builds a server; it opens the vulnerability database if there is one.
@@ -242,7 +242,7 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.jobs = newJobRunner(opts)
 	var err error
-	if s.watch, err = newRegistryWatch(opts); err != nil {
+	if s.watch.w, err = newRegistryWatch(opts); err != nil {
 		return nil, err
 	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)

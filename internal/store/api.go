@@ -317,6 +317,7 @@ type API interface {
 	RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *Ingest) (RegistryDigestResult, error)
 	RecordRegistryPoll(ctx context.Context, p RegistryPoll) error
 	RegistryStatuses(ctx context.Context, s Scope) ([]RegistryStatus, error)
+	PruneFinishedJobs(ctx context.Context, kind string, before time.Time) (int, error)
 
 	// Sessions (sessions.go): dashboard logins, stored by hash.
 	CreateSession(ctx context.Context, s Session) (Session, error)

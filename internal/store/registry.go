@@ -266,3 +266,25 @@ func optTime(ms int64) time.Time {
 	}
 	return msTime(ms)
 }
+
+// PruneFinishedJobs deletes the finished (done or failed) root jobs of a
+// kind that finished before before, and returns how many. Scheduled
+// polls leave one job per interval slot; a pruned slot's key is free
+// again, so at worst a late server polls that slot once more (polls are
+// idempotent).
+func (s *Store) PruneFinishedJobs(ctx context.Context, kind string, before time.Time) (int, error) {
+	var n int64
+	err := s.jobWrite(ctx, func(t *tx) error {
+		r, err := t.exec(ctx, "DELETE FROM jobs WHERE kind = ? AND state IN (?, ?) AND root_id IS NULL AND finished_at < ?",
+			kind, JobDone, JobFailed, before.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune %s jobs: %w", kind, err)
+	}
+	return int(n), nil
+}

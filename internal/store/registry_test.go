@@ -120,4 +120,44 @@ func testRegistry(t *testing.T, s *Store, c *clock, _ string) {
 	if err := s.RecordRegistryPoll(ctx, RegistryPoll{Repository: "", Project: "app"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("RecordRegistryPoll(no repository) = %v, want ErrInvalid", err)
 	}
+
+	// Finished poll jobs are pruned; queued ones and other kinds stay.
+	var done []int64
+	for _, key := range []string{"poll:1", "poll:2"} {
+		id, _, err := s.EnqueueJob(ctx, JobSpec{Kind: "registry-poll", Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done = append(done, id)
+	}
+	for range done {
+		j, err := s.ClaimJob(ctx, "w", []string{"registry-poll"}, time.Minute)
+		if err != nil || j == nil {
+			t.Fatalf("ClaimJob = %v, %v", j, err)
+		}
+		if err := s.CompleteJob(ctx, j.ID, "w", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued, _, _ := s.EnqueueJob(ctx, JobSpec{Kind: "registry-poll", Key: "poll:3", RunAt: time.Now().Add(time.Hour)})
+	other, _, _ := s.EnqueueJob(ctx, JobSpec{Kind: "refresh", Key: "refresh:x"})
+	if n, err := s.PruneFinishedJobs(ctx, "registry-poll", time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Errorf("PruneFinishedJobs(an hour ago) = %d, %v; want 0", n, err)
+	}
+	if n, err := s.PruneFinishedJobs(ctx, "registry-poll", time.Now().Add(time.Second)); err != nil || n != 2 {
+		t.Errorf("PruneFinishedJobs(now) = %d, %v; want 2", n, err)
+	}
+	for _, id := range done {
+		if _, err := s.GetJob(ctx, id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("pruned job %d: %v", id, err)
+		}
+	}
+	for _, id := range []int64{queued, other} {
+		if _, err := s.GetJob(ctx, id); err != nil {
+			t.Errorf("job %d: %v, want kept", id, err)
+		}
+	}
+	if _, created, _ := s.EnqueueJob(ctx, JobSpec{Kind: "registry-poll", Key: "poll:1"}); !created {
+		t.Errorf("a pruned slot's key is still taken")
+	}
 }
