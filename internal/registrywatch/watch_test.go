@@ -46,16 +46,19 @@ func newTestRegistry(t *testing.T) *testRegistry {
 		tr.mu.Lock()
 		tr.reqs = append(tr.reqs, r.Method+" "+r.URL.Path)
 		tr.times = append(tr.times, time.Now())
-		n, refuse, user, pw := len(tr.reqs), tr.refuse, tr.user, tr.password
+		user, pw := tr.user, tr.password
+		var status int
+		var h http.Header
+		if tr.refuse != nil {
+			status, h = tr.refuse(r, len(tr.reqs))
+		}
 		tr.mu.Unlock()
-		if refuse != nil {
-			if status, h := refuse(r, n); status != 0 {
-				for k, v := range h {
-					w.Header()[k] = v
-				}
-				w.WriteHeader(status)
-				return
+		if status != 0 {
+			for k, v := range h {
+				w.Header()[k] = v
 			}
+			w.WriteHeader(status)
+			return
 		}
 		if user != "" {
 			u, p, ok := r.BasicAuth()
@@ -76,6 +79,13 @@ func (tr *testRegistry) requests() ([]string, []time.Time) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	return append([]string(nil), tr.reqs...), append([]time.Time(nil), tr.times...)
+}
+
+// set changes the registry's behaviour under its lock.
+func (tr *testRegistry) set(fn func()) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	fn()
 }
 
 func (tr *testRegistry) reset() {
@@ -175,7 +185,7 @@ func TestLimits(t *testing.T) {
 func TestBasicAuth(t *testing.T) {
 	tr := newTestRegistry(t)
 	tr.push(t, "team/app", "v1", "1")
-	tr.user, tr.password = "bot", "s3cret"
+	tr.set(func() { tr.user, tr.password = "bot", "s3cret" })
 	with := testConfig(t, fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n    username: bot\n    password_env: PW\n", tr.host), map[string]string{"PW": "s3cret"})
 	w, err := New(with, Options{})
 	if err != nil {
@@ -202,7 +212,7 @@ func TestBasicAuth(t *testing.T) {
 func TestDockerConfig(t *testing.T) {
 	tr := newTestRegistry(t)
 	tr.push(t, "team/app", "v1", "1")
-	tr.user, tr.password = "ci", "from-docker-config"
+	tr.set(func() { tr.user, tr.password = "ci", "from-docker-config" })
 	file := filepath.Join(t.TempDir(), "config.json")
 	auth := base64.StdEncoding.EncodeToString([]byte("ci:from-docker-config"))
 	if err := os.WriteFile(file, []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, tr.host, auth)), 0o600); err != nil {
@@ -246,13 +256,15 @@ func TestRateLimit(t *testing.T) {
 	tr.push(t, "team/app", "v1", "1")
 	tr.reset()
 	refused := false
-	tr.refuse = func(r *http.Request, _ int) (int, http.Header) {
-		if strings.HasSuffix(r.URL.Path, "/tags/list") && !refused {
-			refused = true
-			return http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}
+	tr.set(func() {
+		tr.refuse = func(r *http.Request, _ int) (int, http.Header) {
+			if strings.HasSuffix(r.URL.Path, "/tags/list") && !refused {
+				refused = true
+				return http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}
+			}
+			return 0, nil
 		}
-		return 0, nil
-	}
+	})
 	c := testConfig(t, fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n", tr.host), nil)
 	w, err := New(c, Options{})
 	if err != nil {
@@ -282,9 +294,11 @@ func TestRateLimit(t *testing.T) {
 // after one request.
 func TestRateLimitLong(t *testing.T) {
 	tr := newTestRegistry(t)
-	tr.refuse = func(*http.Request, int) (int, http.Header) {
-		return http.StatusTooManyRequests, http.Header{"Retry-After": {"3600"}}
-	}
+	tr.set(func() {
+		tr.refuse = func(*http.Request, int) (int, http.Header) {
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"3600"}}
+		}
+	})
 	c := testConfig(t, fmt.Sprintf("max_retry_wait: 10s\nrepositories:\n  - repository: %s/team/app\n    project: app\n", tr.host), nil)
 	w, err := New(c, Options{})
 	if err != nil {
@@ -318,19 +332,21 @@ func TestServerErrorRetried(t *testing.T) {
 	tr.push(t, "team/app", "v1", "1")
 	tr.reset()
 	var fail int
-	tr.refuse = func(r *http.Request, n int) (int, http.Header) {
-		if strings.HasSuffix(r.URL.Path, "/tags/list") && fail > 0 {
-			fail--
-			return http.StatusBadGateway, nil
+	tr.set(func() {
+		tr.refuse = func(r *http.Request, n int) (int, http.Header) {
+			if strings.HasSuffix(r.URL.Path, "/tags/list") && fail > 0 {
+				fail--
+				return http.StatusBadGateway, nil
+			}
+			return 0, nil
 		}
-		return 0, nil
-	}
+	})
 	c := testConfig(t, fmt.Sprintf("retries: 2\nrepositories:\n  - repository: %s/team/app\n    project: app\n", tr.host), nil)
 	w, err := New(c, Options{Backoff: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fail = 2
+	tr.set(func() { fail = 2 })
 	if got, err := w.Tags(t.Context(), &c.Repositories[0]); err != nil || len(got) != 1 {
 		t.Fatalf("Tags after two 502s = %v, %v", got, err)
 	}
@@ -345,7 +361,7 @@ func TestServerErrorRetried(t *testing.T) {
 		t.Errorf("tag list requests at %v, want 3 with 20ms then 40ms between", lists)
 	}
 	tr.reset()
-	fail = 10
+	tr.set(func() { fail = 10 })
 	if _, err := w.Tags(t.Context(), &c.Repositories[0]); err == nil || !strings.Contains(err.Error(), "502") {
 		t.Errorf("Tags after more 502s than retries = %v, want the 502", err)
 	}
@@ -374,9 +390,11 @@ func TestRetryAfter(t *testing.T) {
 // TestRetryCancelled: a wait ends with the context.
 func TestRetryCancelled(t *testing.T) {
 	tr := newTestRegistry(t)
-	tr.refuse = func(*http.Request, int) (int, http.Header) {
-		return http.StatusTooManyRequests, http.Header{"Retry-After": {"30"}}
-	}
+	tr.set(func() {
+		tr.refuse = func(*http.Request, int) (int, http.Header) {
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"30"}}
+		}
+	})
 	c := testConfig(t, fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n", tr.host), nil)
 	w, err := New(c, Options{})
 	if err != nil {

@@ -79,6 +79,13 @@ func newWatchedRegistry(t *testing.T) *watchedRegistry {
 	return wr
 }
 
+// set changes the registry's behaviour under its lock.
+func (wr *watchedRegistry) set(fn func()) {
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	fn()
+}
+
 func (wr *watchedRegistry) listTimes() []time.Time {
 	wr.mu.Lock()
 	defer wr.mu.Unlock()
@@ -330,12 +337,14 @@ func TestRegistryWatchRateLimit(t *testing.T) {
 	t.Run("short", func(t *testing.T) {
 		wr := newWatchedRegistry(t)
 		wr.push(t, "team/app", "v1", "4.17.4")
-		wr.refuse = func(n int) (int, http.Header) {
-			if n == 1 {
-				return http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}
+		wr.set(func() {
+			wr.refuse = func(n int) (int, http.Header) {
+				if n == 1 {
+					return http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}
+				}
+				return 0, nil
 			}
-			return 0, nil
-		}
+		})
 		w := startWatching(t, "", from, "a", fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n    interval: 30s\n", wr.host), nil)
 		waitWithin(t, 15*time.Second, "the image scanned", func() bool { return len(w.artifacts(t, "app")) == 1 })
 		lists := wr.listTimes()
@@ -348,9 +357,11 @@ func TestRegistryWatchRateLimit(t *testing.T) {
 	})
 	t.Run("long", func(t *testing.T) {
 		wr := newWatchedRegistry(t)
-		wr.refuse = func(int) (int, http.Header) {
-			return http.StatusTooManyRequests, http.Header{"Retry-After": {"3600"}}
-		}
+		wr.set(func() {
+			wr.refuse = func(int) (int, http.Header) {
+				return http.StatusTooManyRequests, http.Header{"Retry-After": {"3600"}}
+			}
+		})
 		w := startWatching(t, "", from, "a", fmt.Sprintf("max_retry_wait: 5s\nrepositories:\n  - repository: %s/team/app\n    project: app\n    interval: 1s\n", wr.host), nil)
 		waitWithin(t, 10*time.Second, "the error recorded", func() bool {
 			st := w.registries(t, w.admin)
@@ -372,7 +383,7 @@ func TestRegistryWatchRateLimit(t *testing.T) {
 // (password from the environment).
 func TestRegistryWatchBasicAuth(t *testing.T) {
 	wr := newWatchedRegistry(t)
-	wr.user, wr.password = "bot", "s3cret"
+	wr.set(func() { wr.user, wr.password = "bot", "s3cret" })
 	wr.push(t, "team/app", "v1", "4.17.4")
 	w := startWatching(t, "", vulndbURL(t, "npm"), "a", fmt.Sprintf(`repositories:
   - repository: %s/team/app
@@ -393,7 +404,7 @@ func TestRegistryWatchBasicAuth(t *testing.T) {
 	// Without the right password: the error is recorded, the password
 	// never shown.
 	wr2 := newWatchedRegistry(t)
-	wr2.user, wr2.password = "bot", "right"
+	wr2.set(func() { wr2.user, wr2.password = "bot", "right" })
 	wr2.push(t, "team/app", "v1", "4.17.4")
 	w2 := startWatching(t, "", vulndbURL(t, "npm"), "b", fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n    interval: 1s\n    username: bot\n    password_env: PW\n", wr2.host), map[string]string{"PW": "wrong-password"})
 	waitWithin(t, 10*time.Second, "the error recorded", func() bool {
