@@ -251,10 +251,19 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 // artifact of the repository's project, with its registry.digest_seen
 // event, in one transaction.
 func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Repository, tg registrywatch.Tagged) error {
+	ref := registrywatch.Reference(r, tg.Digest)
+	seen := store.RegistryDigest{Repository: r.Repository, Project: r.Project, Tag: tg.Tag, Digest: tg.Digest, Reference: ref, Actor: registryActor}
+	if a, err := s.store.FindArtifact(ctx, r.Project, tg.Digest); err == nil {
+		// Its CI pushed it already: recorded as seen, not scanned again.
+		_, err := s.store.RecordRegistryDigest(ctx, seen, nil)
+		s.log.Info("registry digest already an artifact", "repository", r.Repository, "tag", tg.Tag, "digest", tg.Digest, "artifact_id", a.ID)
+		return err
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if err := s.watch.w.CheckSize(ctx, r, tg.Digest); err != nil {
 		return err
 	}
-	ref := registrywatch.Reference(r, tg.Digest)
 	start := time.Now()
 	res, err := scan.Run(ctx, scan.Options{
 		Target: "registry:" + ref,
@@ -275,7 +284,6 @@ func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Reposi
 		art.Image.Reference = ref
 	}
 	art.Build = store.BuildMetadata{BuildSource: BuildSourceRegistry, BuildRegistryRepository: r.Repository, BuildRegistryTag: tg.Tag}
-	seen := store.RegistryDigest{Repository: r.Repository, Project: r.Project, Tag: tg.Tag, Digest: tg.Digest, Reference: ref, Actor: registryActor}
 	for attempt := 1; ; attempt++ {
 		var rr store.RegistryDigestResult
 		rr, err = s.recordRegistryScan(ctx, seen, art, res)

@@ -121,8 +121,9 @@ func (s *Store) RegistryDigestsSeen(ctx context.Context, repo string) (map[strin
 
 // RecordRegistryDigest stores a digest seen for the first time in a
 // repository: in one transaction the ingest of its scan (when in is not
-// nil), the seen row and a registry.digest_seen event. A digest already
-// seen for the repository writes nothing (New false).
+// nil and the project has no artifact of the digest yet; an existing one
+// is linked unchanged), the seen row and a registry.digest_seen event. A
+// digest already seen for the repository writes nothing (New false).
 func (s *Store) RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *Ingest) (RegistryDigestResult, error) {
 	var res RegistryDigestResult
 	if err := validRepository(d.Repository); err != nil {
@@ -165,16 +166,27 @@ func (s *Store) RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("look up digest %q: %w", d.Digest, err)
 		}
-		var artifactID, projectID int64
-		if in != nil {
+		projectID, err := t.ensureProject(ctx, d.Project)
+		if err != nil {
+			return err
+		}
+		// An artifact of the digest already in the project (pushed by its
+		// CI) is linked as it is: its metadata and findings stay.
+		var artifactID int64
+		err = t.queryRow(ctx, "SELECT id FROM artifacts WHERE project_id = ? AND digest = ?", projectID, d.Digest).Scan(&artifactID)
+		switch {
+		case err == nil:
+			if res.Ingest.Artifact, err = scanArtifact(t.queryRow(ctx, artifactCols+" WHERE a.id = ?", artifactID)); err != nil {
+				return err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("look up artifact %q: %w", d.Digest, err)
+		case in != nil:
 			r, err := t.ingest(ctx, *in, pkgs)
 			if err != nil {
 				return err
 			}
 			res.Ingest, artifactID = r, r.Artifact.ID
-		}
-		if projectID, err = t.ensureProject(ctx, d.Project); err != nil {
-			return err
 		}
 		if _, err := t.exec(ctx, "INSERT INTO registry_digests (repo_id, digest, tag, artifact_id, first_seen_at) VALUES (?, ?, ?, ?, ?)",
 			repoID, d.Digest, d.Tag, nullID(artifactID), s.now().UnixMilli()); err != nil {

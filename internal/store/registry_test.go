@@ -88,6 +88,32 @@ func testRegistry(t *testing.T, s *Store, c *clock, _ string) {
 		t.Errorf("a failed ingest's digest is seen")
 	}
 
+	// A digest its CI pushed already is linked, its metadata kept, and
+	// the ingest of the registry scan is not applied.
+	ci := in
+	ci.Artifact.Digest, ci.Artifact.Build = "sha256:ci", BuildMetadata{"pipeline": "https://ci/7"}
+	ci.Findings = nil
+	pushed, err := s.Ingest(ctx, ci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dci := d
+	dci.Digest, dci.Tag = "sha256:ci", "v3"
+	fromRegistry := in
+	fromRegistry.Artifact.Digest = "sha256:ci"
+	r, err = s.RecordRegistryDigest(ctx, dci, &fromRegistry)
+	if err != nil || !r.New || r.Ingest.Created || r.Ingest.Artifact.ID != pushed.Artifact.ID || r.Ingest.Artifact.Build["pipeline"] != "https://ci/7" {
+		t.Fatalf("RecordRegistryDigest(pushed by CI) = %+v, %v", r, err)
+	}
+	if fs, _, _ := s.ListFindings(ctx, FindingFilter{ArtifactID: pushed.Artifact.ID}); len(fs) != 0 {
+		t.Errorf("the registry scan's findings were added to the pushed artifact: %d", len(fs))
+	}
+	dnil := d
+	dnil.Digest, dnil.Tag = "sha256:none", "v4"
+	if r, err := s.RecordRegistryDigest(ctx, dnil, nil); err != nil || !r.New || r.Ingest.Artifact.ID != 0 {
+		t.Errorf("RecordRegistryDigest(no ingest) = %+v, %v", r, err)
+	}
+
 	// Poll status: a success, then a rate limit.
 	c.Advance(time.Minute)
 	at := time.Date(2026, 3, 1, 12, 5, 0, 0, time.UTC)
@@ -110,7 +136,7 @@ func testRegistry(t *testing.T, s *Store, c *clock, _ string) {
 	}
 	st := sts[1]
 	if st.Polls != 2 || !st.LastSuccess.Equal(at) || !st.LastPoll.Equal(at.Add(time.Minute)) || !st.BackoffUntil.Equal(until) ||
-		st.TagsMatched != 2 || st.DigestsSeen != 1 || st.LastDigest != "sha256:d1" || st.LastPoller != "b" ||
+		st.TagsMatched != 2 || st.DigestsSeen != 3 || st.LastPoller != "b" ||
 		!strings.HasPrefix(st.LastError, "429 ") || len(st.LastError) > maxRegistryError {
 		t.Errorf("status = %+v", st)
 	}
