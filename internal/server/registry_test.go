@@ -104,14 +104,7 @@ func lockfile(version string) string {
 // lodash at version to repo:tag, and returns the image's digest.
 func (wr *watchedRegistry) push(t *testing.T, repo, tag, version string) string {
 	t.Helper()
-	l, err := imagetest.Layer([]imagetest.Entry{{Name: "app/package-lock.json", Body: lockfile(version)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := imagetest.Image([]v1.Layer{l}, []string{"COPY package-lock.json /app/"}, v1.Platform{OS: "linux", Architecture: "amd64"}, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := lockfileImage(t, version)
 	wr.mu.Lock()
 	user, pw := wr.user, wr.password
 	wr.user = ""
@@ -129,6 +122,21 @@ func (wr *watchedRegistry) push(t *testing.T, repo, tag, version string) string 
 		t.Fatal(err)
 	}
 	return d.String()
+}
+
+// lockfileImage is an image whose one layer holds app/package-lock.json
+// with lodash at version.
+func lockfileImage(t *testing.T, version string) v1.Image {
+	t.Helper()
+	l, err := imagetest.Layer([]imagetest.Entry{{Name: "app/package-lock.json", Body: lockfile(version)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imagetest.Image([]v1.Layer{l}, []string{"COPY package-lock.json /app/"}, v1.Platform{OS: "linux", Architecture: "amd64"}, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 // watchServer is a running server (background work on) watching
@@ -306,6 +314,8 @@ func TestRegistryWatch(t *testing.T) {
 	// A new image under a matching tag is scanned.
 	d2 := wr.push(t, "team/app", "v2", "4.17.21")
 	waitWithin(t, interval+10*time.Second, "the second image scanned", func() bool { return len(w.artifacts(t, "app")) == 2 })
+	// The poll that scanned it is recorded after the scan's commit.
+	waitWithin(t, 5*time.Second, "the poll recorded", func() bool { return w.registries(t, w.admin)[0].TagsMatched == 3 })
 	st := w.registries(t, w.admin)
 	if len(st) != 1 {
 		t.Fatalf("registries = %+v", st)
@@ -321,6 +331,29 @@ func TestRegistryWatch(t *testing.T) {
 			t.Errorf("scanned a tag outside the glob: %+v", a)
 		}
 	}
+	// An image its CI pushed already (same digest in the project) is
+	// linked as seen, neither scanned again nor overwritten.
+	dg, err := lockfileImage(t, "4.17.10").Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushed, err := w.st.Ingest(t.Context(), store.Ingest{Project: "app", Actor: "ci",
+		Artifact: store.Artifact{Kind: "image", Digest: dg.String(), Name: "app", Format: "cyclonedx-json", Build: store.BuildMetadata{"pipeline": "https://ci/9"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wr.push(t, "team/app", "v3", "4.17.10")
+	waitWithin(t, interval+10*time.Second, "the pushed image seen", func() bool { return w.registries(t, w.admin)[0].DigestsSeen == 3 })
+	if got, err := w.st.GetArtifact(t.Context(), pushed.Artifact.ID); err != nil || got.Build["pipeline"] != "https://ci/9" || got.Packages != 0 {
+		t.Errorf("the artifact CI pushed = %+v, %v; want it unchanged", got, err)
+	}
+	if n := len(w.artifacts(t, "app")); n != 3 {
+		t.Errorf("artifacts = %d, want 3", n)
+	}
+	if evs := digestEvents(t, w.st); len(evs) != 3 || evs[2].ArtifactID != pushed.Artifact.ID {
+		t.Errorf("registry.digest_seen events = %+v, want the third on the pushed artifact", evs)
+	}
+
 	// A reader limited to another project sees no repository.
 	if st := w.registries(t, w.token(store.RoleReader, "other")); len(st) != 0 {
 		t.Errorf("registries for a reader of another project = %+v", st)
