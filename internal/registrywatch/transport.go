@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,6 +41,37 @@ type retryTransport struct {
 	now     func() time.Time
 	// wait sleeps for d or until ctx ends (tests count the waits).
 	wait func(ctx context.Context, d time.Duration) error
+
+	// blocked holds, by host, until when a registry asked to wait: every
+	// request of this process to that host waits until then, so that a
+	// second poll does not ask while the first one waits.
+	mu      sync.Mutex
+	blocked map[string]time.Time
+}
+
+// hold is how long requests to host must still wait.
+func (t *retryTransport) hold(host string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.blocked[host].Sub(t.now())
+}
+
+// block makes requests to host wait for d.
+func (t *retryTransport) block(host string, d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.blocked == nil {
+		t.blocked = map[string]time.Time{}
+	}
+	until := t.now().Add(d)
+	if until.After(t.blocked[host]) {
+		t.blocked[host] = until
+	}
+	for h, u := range t.blocked {
+		if !u.After(t.now()) {
+			delete(t.blocked, h)
+		}
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -54,7 +86,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := req.URL.Host
 	for attempt := 0; ; attempt++ {
+		if d := t.hold(host); d > 0 {
+			if d > t.maxWait {
+				return nil, &RateLimitError{Status: http.StatusTooManyRequests, Host: host, Until: t.now().Add(d)}
+			}
+			if err := t.wait(req.Context(), d); err != nil {
+				return nil, err
+			}
+		}
 		r := req
 		if attempt > 0 {
 			r = req.Clone(req.Context())
@@ -77,6 +118,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if wait < 0 {
 				wait = t.backoff << min(attempt, 10)
 			}
+			t.block(host, wait)
 		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 			wait = t.backoff << min(attempt, 10)
 		default:
@@ -94,9 +136,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		drain(resp)
-		if err := t.wait(req.Context(), wait); err != nil {
-			return nil, err
+		if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+			if err := t.wait(req.Context(), wait); err != nil {
+				return nil, err
+			}
 		}
+		// A rate limit's wait is the host's hold, at the top of the loop.
 	}
 }
 

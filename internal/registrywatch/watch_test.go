@@ -407,3 +407,51 @@ func TestRetryCancelled(t *testing.T) {
 		t.Fatalf("Tags = %v after %s, want a prompt cancellation", err, time.Since(start))
 	}
 }
+
+// TestRateLimitShared: while one request waits for a Retry-After, the
+// watcher's other requests to that registry wait too.
+func TestRateLimitShared(t *testing.T) {
+	tr := newTestRegistry(t)
+	tr.push(t, "team/app", "v1", "1")
+	tr.reset()
+	refused := false
+	tr.set(func() {
+		tr.refuse = func(r *http.Request, _ int) (int, http.Header) {
+			if strings.HasSuffix(r.URL.Path, "/tags/list") && !refused {
+				refused = true
+				return http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}
+			}
+			return 0, nil
+		}
+	})
+	c := testConfig(t, fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n", tr.host), nil)
+	w, err := New(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if _, err := w.Tags(t.Context(), &c.Repositories[0]); err != nil {
+				t.Error(err)
+			}
+		})
+		time.Sleep(100 * time.Millisecond)
+	}
+	wg.Wait()
+	reqs, times := tr.requests()
+	var lists []time.Time
+	for i, r := range reqs {
+		if strings.HasSuffix(r, "/tags/list") {
+			lists = append(lists, times[i])
+		}
+	}
+	if len(lists) != 3 {
+		t.Fatalf("tag lists = %d (%v), want the refused one, its retry and the other poll's", len(lists), reqs)
+	}
+	for _, at := range lists[1:] {
+		if gap := at.Sub(lists[0]); gap < time.Second {
+			t.Errorf("a request %s after the 429, before its Retry-After of 1s", gap)
+		}
+	}
+}

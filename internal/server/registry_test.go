@@ -380,12 +380,16 @@ func TestRegistryWatchRateLimit(t *testing.T) {
 		})
 		w := startWatching(t, "", from, "a", fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n    interval: 30s\n", wr.host), nil)
 		waitWithin(t, 15*time.Second, "the image scanned", func() bool { return len(w.artifacts(t, "app")) == 1 })
+		// Every later tag list (the retry, and a poll of the next slot if
+		// the test straddles one) waited for the Retry-After.
 		lists := wr.listTimes()
-		if len(lists) != 2 {
+		if len(lists) < 2 {
 			t.Fatalf("tag list requests = %d, want the refused one and one after the wait", len(lists))
 		}
-		if gap := lists[1].Sub(lists[0]); gap < 2*time.Second {
-			t.Errorf("asked again after %s, before the Retry-After of 2s", gap)
+		for _, at := range lists[1:] {
+			if gap := at.Sub(lists[0]); gap < 2*time.Second {
+				t.Errorf("asked again after %s, before the Retry-After of 2s", gap)
+			}
 		}
 	})
 	t.Run("long", func(t *testing.T) {
