@@ -380,6 +380,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	registries, err := registriesConfig(f)
+	if err != nil {
+		return err
+	}
 	clock := &server.Clock{}
 	st, dataDir, err := f.store.open(ctx, log, clock.Now)
 	if err != nil {
@@ -400,6 +404,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
 		MaxImageAge: freshness.maxAge(),
 		Notify:      notifyCfg,
+		Registries:  registries, LayerCacheDir: filepath.Join(dataDir, "layer-cache"),
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -411,6 +416,9 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	}
 	if notifyCfg != nil {
 		cfg["notifications"] = server.NotifyConfigAudit(notifyCfg)
+	}
+	if registries != nil {
+		cfg["registries"] = registries.Redacted()
 	}
 	if err := srv.RecordConfig(ctx, cfg); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("record the configuration in the audit log: %w", err)}

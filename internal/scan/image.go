@@ -8,10 +8,12 @@ import (
 	"github.com/vigil-sec/vigil/internal/prune"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/list"
 	"github.com/vigil-sec/vigil/internal/inventory/extract/os/osrelease"
 	"github.com/vigil-sec/vigil/internal/sbom/codec"
@@ -39,6 +41,10 @@ type ImageOptions struct {
 	NoCache bool
 	// CacheDir is the layer cache (default: the user cache dir).
 	CacheDir string
+	// Transport and Keychain, when set, are the registry HTTP transport
+	// and credentials (the server's registry watch).
+	Transport http.RoundTripper
+	Keychain  authn.Keychain
 }
 
 // resolveSource says whether the target is an image or a root filesystem
@@ -86,7 +92,7 @@ func resolveSource(target string, o ImageOptions) (source.Target, bool, error) {
 func scanSource(ctx context.Context, res *Result, t source.Target, opts Options, scanners []string, log *slog.Logger, now func() time.Time) error {
 	exs := append(list.SourceTree(log), list.OSAndInstalled()...)
 	exs = append(exs, codec.Extractor{})
-	so := source.Options{Extractors: exs, SkipDirs: opts.SkipDirs, Platform: opts.Image.Platform, Insecure: opts.Image.Insecure, NoCache: opts.Image.NoCache, CacheDir: opts.Image.CacheDir, Logger: log, Now: now}
+	so := source.Options{Extractors: exs, SkipDirs: opts.SkipDirs, Platform: opts.Image.Platform, Insecure: opts.Image.Insecure, NoCache: opts.Image.NoCache, CacheDir: opts.Image.CacheDir, Transport: opts.Image.Transport, Keychain: opts.Image.Keychain, Logger: log, Now: now}
 
 	wantSecrets := slices.Contains(scanners, ScannerSecret)
 	var (

@@ -85,6 +85,7 @@ func (s *Server) register() {
 	s.registerVEX()
 	s.registerFreshness()
 	s.registerNotify()
+	s.registerRegistries()
 }
 
 func (s *Server) registerProjects() {

@@ -34,7 +34,7 @@ const (
 	jobRematch     = "rematch"
 )
 
-var jobKinds = []string{jobRefresh, jobRematchPlan, jobRematch, jobMetricsSnapshot}
+var jobKinds = []string{jobRefresh, jobRematchPlan, jobRematch, jobMetricsSnapshot, jobRegistryPoll}
 
 // Job defaults.
 const (
@@ -286,6 +286,9 @@ func (s *Server) handle(ctx context.Context, j *store.Job) ([]byte, []store.JobS
 		return b, nil, err
 	case jobMetricsSnapshot:
 		b, err := s.snapshot(ctx, j)
+		return b, nil, err
+	case jobRegistryPoll:
+		b, err := s.pollRegistry(ctx, j)
 		return b, nil, err
 	}
 	return nil, nil, fmt.Errorf("unknown job kind %q", j.Kind)

@@ -22,6 +22,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/vigil-sec/vigil/internal/notify"
+	"github.com/vigil-sec/vigil/internal/registrywatch"
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/server/web"
 	"github.com/vigil-sec/vigil/internal/store"
@@ -99,6 +100,15 @@ type Options struct {
 	// Notify is the notifications section (internal/notify; nil: no
 	// sinks, no rules, but the API works).
 	Notify *notify.Config
+
+	// Registries are the watched registry repositories (registry.go;
+	// nil: none). RegistryTransport and RegistryBackoff, in tests, are the
+	// transport under the retries and the first 5xx backoff. LayerCacheDir
+	// caches the layers of registry scans (default: beside VulnDBDir).
+	Registries        *registrywatch.Config
+	RegistryTransport http.RoundTripper
+	RegistryBackoff   time.Duration
+	LayerCacheDir     string
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -178,6 +188,8 @@ type Server struct {
 	// ingestMu is read-held by a push from its match to its commit and
 	// held by a database swap.
 	ingestMu sync.RWMutex
+	// watch polls the watched registries (registry.go).
+	watch registryWatch
 }
 
 // New builds a server; it opens the vulnerability database if there is one.
@@ -238,6 +250,10 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.jobs = newJobRunner(opts)
 	if err := s.newNotifier(); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.watch.w, err = newRegistryWatch(opts); err != nil {
 		return nil, err
 	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
@@ -325,6 +341,7 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 		wg.Go(func() { s.statsLoop(bg) })
 		wg.Go(func() { s.snapshotLoop(bg) })
 		wg.Go(func() { s.notifier.Run(bg) })
+		wg.Go(func() { s.registryLoops(bg) })
 		s.jobs.runMu.Lock()
 		s.jobs.running = true
 		s.jobs.runMu.Unlock()

@@ -324,9 +324,13 @@ func loadRemote(ctx context.Context, ref string, want v1.Platform, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
 	}
+	kc := opts.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
 	ropts := []remote.Option{
 		remote.WithContext(ctx),
-		remote.WithAuthFromKeychain(authn.DefaultKeychain),
+		remote.WithAuthFromKeychain(kc),
 		remote.WithPlatform(want),
 		remote.WithUserAgent("vigil"),
 	}

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
@@ -62,8 +63,11 @@ type Options struct {
 	// of directories). Layers are then always read: the cache is written
 	// but not used to skip layers.
 	OnFile FileHook
-	// Transport overrides the registry HTTP transport (tests).
+	// Transport overrides the registry HTTP transport (tests, the server's
+	// registry watch).
 	Transport http.RoundTripper
+	// Keychain authenticates to registries (authn.DefaultKeychain when nil).
+	Keychain authn.Keychain
 	// Now is the clock for image age and end-of-life (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger

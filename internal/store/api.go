@@ -320,6 +320,14 @@ type API interface {
 	RevokeToken(ctx context.Context, id int64, actor string) error
 	TouchToken(ctx context.Context, id int64) error
 
+	// Registry watch (registry.go): digests seen in watched repositories
+	// and the status of their polls.
+	RegistryDigestsSeen(ctx context.Context, repo string) (map[string]bool, error)
+	RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *Ingest) (RegistryDigestResult, error)
+	RecordRegistryPoll(ctx context.Context, p RegistryPoll) error
+	RegistryStatuses(ctx context.Context, s Scope) ([]RegistryStatus, error)
+	PruneFinishedJobs(ctx context.Context, kind string, before time.Time) (int, error)
+
 	// Sessions (sessions.go): dashboard logins, stored by hash.
 	CreateSession(ctx context.Context, s Session) (Session, error)
 	SessionByHash(ctx context.Context, hash []byte) (Session, Token, error) // ErrNotFound

@@ -41,6 +41,7 @@ func runContract(t *testing.T, open opener) {
 		{"GroupCommit", testGroupCommit},
 		{"PackageArtifacts", testPackageArtifacts},
 		{"Freshness", testFreshness},
+		{"Registry", testRegistry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
