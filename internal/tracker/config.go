@@ -82,7 +82,7 @@ type GitLab struct {
 var (
 	ruleName  = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 	ghRepo    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$`)
-	glProject = regexp.MustCompile(`^([0-9]{1,18}|[A-Za-z0-9_.-]{1,255}(/[A-Za-z0-9_.-]{1,255}){1,20})$`)
+	glProject = regexp.MustCompile(`^([0-9]{1,18}|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+)$`)
 	envName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 	labelText = regexp.MustCompile(`^[^\x00-\x1f,]{1,100}$`)
 )
@@ -188,7 +188,7 @@ func (r Rule) validate() error {
 		}
 		errs = append(errs, checkURL("github.base_url", r.GitHub.BaseURL), r.GitHub.Credentials.validate("github"))
 	default:
-		if !glProject.MatchString(r.GitLab.Project) {
+		if len(r.GitLab.Project) > 1024 || !glProject.MatchString(r.GitLab.Project) {
 			errs = append(errs, fmt.Errorf("gitlab.project %q: want a project path (group/name) or a numeric id", r.GitLab.Project))
 		}
 		errs = append(errs, checkURL("gitlab.base_url", r.GitLab.BaseURL), r.GitLab.Credentials.validate("gitlab"))

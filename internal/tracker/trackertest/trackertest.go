@@ -34,7 +34,7 @@ type Issue struct {
 // Calls counts the requests a fake served, by operation.
 type Calls struct {
 	Create, Update, Close, Reopen, Comment, List int
-	Unauthorized, Limited                       int
+	Unauthorized, Limited                        int
 }
 
 type fake struct {
@@ -48,8 +48,8 @@ type fake struct {
 	limited      int
 	limitStatus  int
 	limitHeaders func() http.Header
-	srv        *httptest.Server
-	perPageCap int
+	srv          *httptest.Server
+	perPageCap   int
 }
 
 func (f *fake) lock() func() { f.mu.Lock(); return f.mu.Unlock }
