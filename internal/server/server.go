@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/server/web"
 	"github.com/vigil-sec/vigil/internal/store"
+	"github.com/vigil-sec/vigil/internal/tracker"
 )
 
 // Options configure a server.
@@ -92,6 +93,8 @@ type Options struct {
 	// server looks whether yesterday's snapshot is due (default 1 min).
 	SnapshotRetention time.Duration
 	SnapshotCheck     time.Duration
+	// Trackers are the issue-tracker sinks (trackers.go; nil: none).
+	Trackers *tracker.Set
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -170,6 +173,7 @@ type Server struct {
 	// ingestMu is read-held by a push from its match to its commit and
 	// held by a database swap.
 	ingestMu sync.RWMutex
+	trackers *trackerRunner
 }
 
 // New builds a server; it opens the vulnerability database if there is one.
@@ -229,6 +233,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics(s)
 	s.jobs = newJobRunner(opts)
+	var err error
+	if s.trackers, err = newTrackers(s); err != nil {
+		return nil, err
+	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
 	if err := s.match.open(); err != nil {
 		return nil, err
@@ -313,6 +321,7 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 		}
 		wg.Go(func() { s.statsLoop(bg) })
 		wg.Go(func() { s.snapshotLoop(bg) })
+		wg.Go(func() { s.trackerLoop(bg) })
 		s.jobs.runMu.Lock()
 		s.jobs.running = true
 		s.jobs.runMu.Unlock()

@@ -250,3 +250,20 @@ func (c Credentials) token(getenv func(string) string) (string, error) {
 	}
 	return v, nil
 }
+
+// Describe is the section as the audit log records it: every setting,
+// and where tokens come from (never a token).
+func (c Config) Describe() map[string]any {
+	var rules []map[string]any
+	for _, r := range c.Rules {
+		d := map[string]any{"name": r.Name, "select": r.Select, "labels": r.Labels}
+		switch {
+		case r.GitHub != nil:
+			d["github"] = map[string]string{"repo": r.GitHub.Repo, "base_url": r.GitHub.BaseURL, "token_env": r.GitHub.TokenEnv, "token_file": r.GitHub.TokenFile}
+		case r.GitLab != nil:
+			d["gitlab"] = map[string]string{"project": r.GitLab.Project, "base_url": r.GitLab.BaseURL, "token_env": r.GitLab.TokenEnv, "token_file": r.GitLab.TokenFile}
+		}
+		rules = append(rules, d)
+	}
+	return map[string]any{"debounce": c.Debounce.String(), "full_reconcile": c.FullReconcile.String(), "rules": rules}
+}

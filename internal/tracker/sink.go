@@ -49,6 +49,8 @@ type Set struct {
 	Targets       []Target
 	Debounce      time.Duration
 	FullReconcile time.Duration
+	// Hook, in tests, is the reconciler's Options.Hook.
+	Hook func(stage string) error
 }
 
 // Defaults of a Set.
