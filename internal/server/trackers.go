@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -76,7 +77,9 @@ func (s *Server) trackerLoop(ctx context.Context) {
 	if _, _, err := s.store.EnqueueJob(ctx, store.JobSpec{Kind: jobTrackerFull, Key: "tracker-full:start:" + s.jobs.owner, MaxAttempts: 5}); err != nil && ctx.Err() == nil {
 		s.log.Error("tracker: queue the start-up reconcile", "err", err)
 	}
-	go s.trackerWork(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { s.trackerWork(ctx) })
 	poll := min(t.set.Debounce, time.Second)
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
