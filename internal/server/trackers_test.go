@@ -314,6 +314,35 @@ func testTrackersEndToEnd(t *testing.T, storeURL string) {
 	if n := len(gh.Issues()); n != 3+countOthers(gh) {
 		t.Errorf("%d issues in all", n)
 	}
+	// (f) Triage: accepting the finding closes its issue, saying so.
+	fs, _, err := st.ListFindings(t.Context(), store.FindingFilter{Project: "web", VulnID: id2, States: []string{store.StateOpen}})
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("open %s findings in web: %d, %v", id2, len(fs), err)
+	}
+	patch := fmt.Sprintf(`{"state":"accepted","reason":"not reachable","expires":%q}`, time.Now().Add(24*time.Hour).Format(time.RFC3339))
+	if code := e2.do("PATCH", fmt.Sprintf("/api/v1/findings/%d", fs[0].ID), e2.admin, strings.NewReader(patch), nil); code != 200 {
+		t.Fatalf("accept: %d", code)
+	}
+	waitFor(t, "the accepted finding's issue to close", func() bool {
+		is := issues(id2)
+		return len(is) == 1 && !is[0].Open
+	})
+	waitFor(t, "the closed issue's row", func() bool {
+		rows, _, err := st.TrackerIssues(t.Context(), store.TrackerIssueFilter{Project: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Group == id2 {
+				return r.State == store.TrackerClosed && strings.Contains(r.Reason, "accepted")
+			}
+		}
+		return false
+	})
+	if is := issues(id2)[0]; len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "accepted") {
+		t.Errorf("issue of the accepted finding: comments %q", is.Comments)
+	}
+
 	// The audit log holds the creates and closes.
 	recs, err := st.AuditRecords(t.Context(), 0, 10000)
 	if err != nil {
@@ -323,7 +352,7 @@ func testTrackersEndToEnd(t *testing.T, storeURL string) {
 	for _, r := range recs {
 		kinds[r.Kind]++
 	}
-	if kinds[store.AuditTrackerCreate] < 3 || kinds[store.AuditTrackerClose] < 2 || kinds[store.AuditTrackerReopen] < 2 {
+	if kinds[store.AuditTrackerCreate] < 3 || kinds[store.AuditTrackerClose] < 3 || kinds[store.AuditTrackerReopen] < 2 {
 		t.Errorf("audit records by kind: %v", kinds)
 	}
 }
