@@ -324,4 +324,5 @@ type API interface {
 	LeaseTrackerIssue(ctx context.Context, l TrackerLease) (TrackerIssue, bool, error)
 	UpdateTrackerIssue(ctx context.Context, u TrackerUpdate) (TrackerIssue, error) // ErrLeaseLost
 	ReleaseTrackerIssue(ctx context.Context, id int64, owner string) error
+	DeleteTrackerIssue(ctx context.Context, id int64, owner string) error // ErrLeaseLost, ErrInvalid
 }

@@ -236,6 +236,35 @@ func (s *Store) ReleaseTrackerIssue(ctx context.Context, id int64, owner string)
 	return nil
 }
 
+// DeleteTrackerIssue removes a pending row whose issue was never created
+// (its group went away before a create succeeded); ErrLeaseLost unless
+// owner holds it, ErrInvalid unless it is pending.
+func (s *Store) DeleteTrackerIssue(ctx context.Context, id int64, owner string) error {
+	err := s.write(ctx, func(t *tx) error {
+		r, err := t.exec(ctx, "DELETE FROM tracker_issues WHERE id = ? AND lease_owner = ? AND state = ?", id, owner, TrackerPending)
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return nil
+		}
+		var state, holder string
+		if err := t.queryRow(ctx, "SELECT state, lease_owner FROM tracker_issues WHERE id = ?", id).Scan(&state, &holder); err != nil {
+			return notFound(err, "tracker issue")
+		}
+		if holder != owner {
+			return ErrLeaseLost
+		}
+		return fmt.Errorf("%w: tracker issue %d is %s, not pending", ErrInvalid, id, state)
+	})
+	if err != nil {
+		return fmt.Errorf("delete tracker issue %d: %w", id, err)
+	}
+	return nil
+}
+
 // GetTrackerIssue returns one tracked issue by id (ErrNotFound).
 func (s *Store) GetTrackerIssue(ctx context.Context, id int64) (TrackerIssue, error) {
 	ti, err := scanTrackerIssue(s.queryRow(ctx, trackerCols+" WHERE id = ?", id))

@@ -135,6 +135,29 @@ func testTrackerIssues(t *testing.T, open opener) {
 	if _, _, err := s.TrackerIssues(ctx, TrackerIssueFilter{Page: Page{Cursor: "!!"}}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("malformed cursor: %v, want ErrInvalid", err)
 	}
+	// Only a pending row, by its lease holder, is deleted.
+	if err := s.DeleteTrackerIssue(ctx, ti.ID, "a"); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("delete without the lease: %v, want ErrLeaseLost", err)
+	}
+	if _, ok, err := s.LeaseTrackerIssue(ctx, l); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := s.DeleteTrackerIssue(ctx, ti.ID, "a"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("delete of an open row: %v, want ErrInvalid", err)
+	}
+	rows, _, err := s.TrackerIssues(ctx, TrackerIssueFilter{Project: "docs"})
+	if err != nil || len(rows) != 1 {
+		t.Fatal(rows, err)
+	}
+	if err := s.DeleteTrackerIssue(ctx, rows[0].ID, "a"); err != nil {
+		t.Errorf("delete of a pending row by its holder: %v", err)
+	}
+	if _, err := s.GetTrackerIssue(ctx, rows[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after delete: %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteTrackerIssue(ctx, rows[0].ID, "a"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete twice: %v, want ErrNotFound", err)
+	}
 	// The audit chain still verifies with the tracker record in it.
 	if _, err := s.AuditRecords(ctx, 0, 1000); err != nil {
 		t.Fatal(err)

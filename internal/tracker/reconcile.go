@@ -35,6 +35,7 @@ type Store interface {
 	LeaseTrackerIssue(ctx context.Context, l store.TrackerLease) (store.TrackerIssue, bool, error)
 	UpdateTrackerIssue(ctx context.Context, u store.TrackerUpdate) (store.TrackerIssue, error)
 	ReleaseTrackerIssue(ctx context.Context, id int64, owner string) error
+	DeleteTrackerIssue(ctx context.Context, id int64, owner string) error
 }
 
 // Actor is the audit actor of the reconciler's changes.
@@ -409,8 +410,17 @@ func (r *Reconciler) close(ctx context.Context, t Target, row store.TrackerIssue
 		return nil
 	case store.TrackerPending:
 		iss, found, err := t.Sink.Find(ctx, Marker(ti.Token), ti.CreatedAt.Add(-time.Hour))
-		if err != nil || !found {
+		if err != nil {
 			return err
+		}
+		if !found {
+			// Never created, and nothing to create now: forget the row
+			// (a later return starts a fresh one).
+			if err := r.o.Store.DeleteTrackerIssue(context.WithoutCancel(ctx), ti.ID, r.o.Owner); err != nil {
+				return err
+			}
+			recorded = true
+			return nil
 		}
 		number, url = iss.Number, iss.URL
 	}

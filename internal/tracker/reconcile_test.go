@@ -322,7 +322,7 @@ func TestBadToken(t *testing.T) {
 			}
 			t.Setenv(env, "wrong-token-value")
 			lp := npm("left-pad", "1.3.0")
-			push(t, st, "web", 1, []inventory.Package{lp}, vuln("GHSA-1", lp, severity.High, ""))
+			a := push(t, st, "web", 1, []inventory.Package{lp}, vuln("GHSA-1", lp, severity.High, ""))
 			rc := reconciler(t, st, []tracker.Rule{rule}, "a", nil)
 			_, err := rc.SyncProject(t.Context(), "web")
 			if err == nil {
@@ -337,6 +337,27 @@ func TestBadToken(t *testing.T) {
 			rows, _, _ := st.TrackerIssues(t.Context(), store.TrackerIssueFilter{})
 			if len(rows) != 1 || rows[0].State != store.TrackerPending || rows[0].LeaseOwner != "" {
 				t.Errorf("rows = %+v, want one pending and released", rows)
+			}
+			// The finding goes away before a create succeeded: with the
+			// token fixed, the next sync finds no issue with the marker
+			// and forgets the row; nothing is created or closed.
+			if _, err := st.Reconcile(t.Context(), store.Reconcile{ArtifactID: a.ID, Kind: store.KindVulnerability, Actor: "vigil:refresh"}); err != nil {
+				t.Fatal(err)
+			}
+			if rule.GitLab != nil {
+				t.Setenv(env, "glpat-secret")
+			} else {
+				t.Setenv(env, "ghp_secret")
+			}
+			res, err := reconciler(t, st, []tracker.Rule{rule}, "b", nil).SyncProject(t.Context(), "web")
+			if err != nil || res.Closed != 0 || res.Created != 0 {
+				t.Fatalf("sync after the finding went away: %+v, %v", res, err)
+			}
+			if rows, _, _ := st.TrackerIssues(t.Context(), store.TrackerIssueFilter{}); len(rows) != 0 {
+				t.Errorf("rows = %+v, want the never-created one gone", rows)
+			}
+			if c := fk.Calls(); c.Create != 0 || c.List == 0 {
+				t.Errorf("calls = %+v, want a marker search and no create", c)
 			}
 		})
 	}
