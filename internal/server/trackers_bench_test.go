@@ -3,6 +3,7 @@ package server_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -127,7 +128,7 @@ func (b *burst) hit(t testing.TB, id, modified string) time.Duration {
 		t.Fatalf("refresh: %d", code)
 	}
 	want := fmt.Sprintf("Affected artifacts (%d)", b.perProj)
-	deadline := time.Now().Add(5 * time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		n := 0
 		for _, is := range b.gh.Issues() {
@@ -139,7 +140,17 @@ func (b *burst) hit(t testing.TB, id, modified string) time.Duration {
 			return time.Since(start)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d issues synced after 5 minutes", n, b.projects)
+			jobs, _ := b.e.st.JobCounts(context.Background())
+			ids, _ := b.e.st.PendingRoots(context.Background(), []string{"tracker-sync", "tracker-full"})
+			for _, id := range ids {
+				j, _ := b.e.st.GetJob(context.Background(), id)
+				t.Logf("pending job %d %s attempts %d run_at %s: %s", j.ID, j.Key, j.Attempts, j.RunAt, j.LastError)
+			}
+			rows, _, _ := b.e.st.TrackerIssues(context.Background(), store.TrackerIssueFilter{})
+			for _, is := range b.gh.Issues() {
+				t.Logf("issue %d %q open=%v body has %q: %v", is.Number, is.Title, is.Open, want, strings.Contains(is.Body, want))
+			}
+			t.Fatalf("%d of %d issues synced after 2 minutes; jobs %v; rows %+v; calls %+v", n, b.projects, jobs, rows, b.gh.Calls())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,7 +34,7 @@ func runServer(t testing.TB, st *store.Store, data, from string, set *tracker.Se
 	clock := &server.Clock{}
 	srv, err := server.New(server.Options{
 		Store: st, VulnDBDir: filepath.Join(data, "vulndb"), VulnDBFrom: from, Clock: clock, Version: "test",
-		Trackers: set, JobPoll: 100 * time.Millisecond,
+		Trackers: set, JobPoll: 100 * time.Millisecond, Logger: tbLogger(t),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +64,14 @@ func runServer(t testing.TB, st *store.Store, data, from string, set *tracker.Se
 	}
 	t.Cleanup(stop)
 	return &running{env: &env{t: t, url: "http://" + l.Addr().String(), srv: srv, st: st, clock: clock, data: data, admin: admin}, stop: stop}
+}
+
+// tbLogger logs to stderr with VIGIL_TEST_LOG set.
+func tbLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("VIGIL_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
 }
 
 // rangedAdvisory is an npm record for one package: affected from

@@ -85,7 +85,11 @@ func Load(c Config, o LoadOptions) (*Set, error) {
 		base = &http.Client{}
 	}
 	hc := *base
-	hc.Transport = &rateLimited{next: base.Transport, maxWait: o.MaxWait, log: o.Logger}
+	next := base.Transport
+	if next == nil {
+		next = defaultTransport()
+	}
+	hc.Transport = &rateLimited{next: next, maxWait: o.MaxWait, log: o.Logger}
 	set := &Set{Debounce: c.Debounce, FullReconcile: c.FullReconcile}
 	if set.Debounce == 0 {
 		set.Debounce = DefaultDebounce

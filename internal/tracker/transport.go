@@ -59,7 +59,7 @@ func defaultTransport() http.RoundTripper {
 func (t *rateLimited) RoundTrip(req *http.Request) (*http.Response, error) {
 	next := t.next
 	if next == nil {
-		next = defaultTransport()
+		next = http.DefaultTransport
 	}
 	sleep, now := t.sleep, t.now
 	if sleep == nil {
