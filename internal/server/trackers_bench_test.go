@@ -41,7 +41,14 @@ func newSmallMirror(t testing.TB) *smallMirror {
 	}
 	os.WriteFile(filepath.Join(m.dir, "ecosystems.txt"), []byte("npm\n"), 0o644)
 	m.write()
-	srv := httptest.NewServer(http.FileServer(http.Dir(m.dir)))
+	files := http.FileServer(http.Dir(m.dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Files are rewritten within a second of being served; a
+		// Last-Modified of one-second resolution would answer 304.
+		r.Header.Del("If-Modified-Since")
+		r.Header.Del("If-None-Match")
+		files.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	m.url = srv.URL
 	return m
