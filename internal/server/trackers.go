@@ -234,7 +234,7 @@ func (s *Server) registerTrackers() {
 		if err != nil {
 			return nil, storeErr(err)
 		}
-		if _, err := s.store.AppendAudit(ctx, principal(ctx).Actor(), "tracker.reconcile", fmt.Sprintf("job:%d", id), map[string]any{"job_id": id}); err != nil {
+		if _, err := s.store.AppendAudit(ctx, principal(ctx).Actor(), store.AuditTrackerReconcile, fmt.Sprintf("job:%d", id), map[string]any{"job_id": id}); err != nil {
 			return nil, storeErr(err)
 		}
 		out := TrackerReconcile{Configured: true, JobID: id, State: store.JobQueued}

@@ -30,6 +30,8 @@ const (
 	AuditTrackerCreate = "tracker.issue_create"
 	AuditTrackerClose  = "tracker.issue_close"
 	AuditTrackerReopen = "tracker.issue_reopen"
+	// AuditTrackerReconcile: an admin asked for a full reconcile.
+	AuditTrackerReconcile = "tracker.reconcile"
 )
 
 // TrackerIssue is one tracked issue.
