@@ -351,6 +351,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		retention = -1 // forever
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: lvl}))
+	trackers, trackersCfg, err := f.trackers(log)
+	if err != nil {
+		return err
+	}
 	tlsOn := f.tlsCert != "" || f.tlsKey != ""
 	if tlsOn && (f.tlsCert == "" || f.tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -405,12 +409,16 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		MaxImageAge: freshness.maxAge(),
 		Notify:      notifyCfg,
 		Registries:  registries, LayerCacheDir: filepath.Join(dataDir, "layer-cache"),
+		Trackers: trackers,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
 	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend()}
 	cfg["freshness"] = freshness
+	if trackersCfg != nil {
+		cfg["trackers"] = trackersCfg
+	}
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
 	}

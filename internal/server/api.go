@@ -86,6 +86,7 @@ func (s *Server) register() {
 	s.registerFreshness()
 	s.registerNotify()
 	s.registerRegistries()
+	s.registerTrackers()
 }
 
 func (s *Server) registerProjects() {

@@ -290,6 +290,8 @@ func (s *Server) handle(ctx context.Context, j *store.Job) ([]byte, []store.JobS
 	case jobRegistryPoll:
 		b, err := s.pollRegistry(ctx, j)
 		return b, nil, err
+	case jobTrackerSync, jobTrackerFull:
+		return s.handleTracker(ctx, j)
 	}
 	return nil, nil, fmt.Errorf("unknown job kind %q", j.Kind)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/server/web"
 	"github.com/vigil-sec/vigil/internal/store"
+	"github.com/vigil-sec/vigil/internal/tracker"
 )
 
 // Options configure a server.
@@ -109,6 +110,8 @@ type Options struct {
 	RegistryTransport http.RoundTripper
 	RegistryBackoff   time.Duration
 	LayerCacheDir     string
+	// Trackers are the issue-tracker sinks (trackers.go; nil: none).
+	Trackers *tracker.Set
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -189,7 +192,8 @@ type Server struct {
 	// held by a database swap.
 	ingestMu sync.RWMutex
 	// watch polls the watched registries (registry.go).
-	watch registryWatch
+	watch    registryWatch
+	trackers *trackerRunner
 }
 
 // New builds a server; it opens the vulnerability database if there is one.
@@ -254,6 +258,9 @@ func New(opts Options) (*Server, error) {
 	}
 	var err error
 	if s.watch.w, err = newRegistryWatch(opts); err != nil {
+		return nil, err
+	}
+	if s.trackers, err = newTrackers(s); err != nil {
 		return nil, err
 	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
@@ -342,6 +349,7 @@ func (s *Server) Run(ctx context.Context, l net.Listener, hs *http.Server, grace
 		wg.Go(func() { s.snapshotLoop(bg) })
 		wg.Go(func() { s.notifier.Run(bg) })
 		wg.Go(func() { s.registryLoops(bg) })
+		wg.Go(func() { s.trackerLoop(bg) })
 		s.jobs.runMu.Lock()
 		s.jobs.running = true
 		s.jobs.runMu.Unlock()

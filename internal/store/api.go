@@ -336,4 +336,12 @@ type API interface {
 
 	// Notifications (notify.go): cursor, outbox, delivery log, rules.
 	NotifyAPI
+	// Tracker issues (trackers.go): the issue-tracker sinks' mapping of
+	// rule x project x vulnerability group to an issue.
+	TrackerIssues(ctx context.Context, f TrackerIssueFilter) ([]TrackerIssue, string, error)
+	GetTrackerIssue(ctx context.Context, id int64) (TrackerIssue, error) // ErrNotFound
+	LeaseTrackerIssue(ctx context.Context, l TrackerLease) (TrackerIssue, bool, error)
+	UpdateTrackerIssue(ctx context.Context, u TrackerUpdate) (TrackerIssue, error) // ErrLeaseLost
+	ReleaseTrackerIssue(ctx context.Context, id int64, owner string) error
+	DeleteTrackerIssue(ctx context.Context, id int64, owner string) error // ErrLeaseLost, ErrInvalid
 }
