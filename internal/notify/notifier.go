@@ -255,12 +255,34 @@ func (n *Notifier) scan(ctx context.Context) (int, error) {
 
 // translate turns events-table rows into notification events: a finding
 // created is finding.new, a finding going to fixed is finding.resolved,
-// one going back to open finding.reopened. Others notify nothing.
+// one going back to open finding.reopened, a digest the registry watcher
+// scanned (store.EventRegistryDigestSeen) registry.new_digest. Others
+// notify nothing.
 func (n *Notifier) translate(ctx context.Context, evs []store.Event) ([]Event, error) {
 	var ids []int64
+	var out []Event
 	kinds := make([]string, len(evs))
 	for i, e := range evs {
 		switch {
+		case e.Kind == store.EventRegistryDigestSeen:
+			// The registry watcher's new digest: no finding to read.
+			var d struct {
+				Repository string `json:"repository"`
+				Tag        string `json:"tag"`
+				Digest     string `json:"digest"`
+			}
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				return nil, fmt.Errorf("event %d (%s): %w", e.Seq, e.Kind, err)
+			}
+			artifact := d.Repository
+			if d.Tag != "" {
+				artifact += ":" + d.Tag
+			}
+			out = append(out, Event{
+				Kind: KindRegistryDigest, Key: "events:" + strconv.FormatInt(e.Seq, 10), Project: e.Project,
+				At: e.At, ArtifactID: e.ArtifactID, Artifact: artifact, Repository: d.Repository, Digest: d.Digest,
+			})
+			continue
 		case e.Kind == store.EventFindingCreated:
 			kinds[i] = KindFindingNew
 		case e.Kind == store.EventFindingState && e.To == store.StateFixed:
@@ -273,13 +295,12 @@ func (n *Notifier) translate(ctx context.Context, evs []store.Event) ([]Event, e
 		ids = append(ids, e.FindingID)
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return out, nil
 	}
 	fs, err := n.o.Store.NotifyFindings(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	var out []Event
 	for i, e := range evs {
 		if kinds[i] == "" {
 			continue

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/vigil-sec/vigil/internal/notify"
 	"github.com/vigil-sec/vigil/internal/registrywatch"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/server"
@@ -148,13 +149,16 @@ type watchServer struct {
 
 // startWatching starts a server with the registries section yaml (its
 // password variables from envs), and its background work.
-func startWatching(t *testing.T, storeURL, from, name, yaml string, envs map[string]string) *watchServer {
+func startWatching(t *testing.T, storeURL, from, name, yaml string, envs map[string]string, extra ...func(*server.Options)) *watchServer {
 	t.Helper()
 	cfg, err := registrywatch.Parse([]byte(yaml), func(k string) string { return envs[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := startWith(t, startOptions{storeURL: storeURL, from: from, options: func(o *server.Options) {
+		for _, f := range extra {
+			f(o)
+		}
 		o.Registries = cfg
 		o.Replica = name
 		o.JobPoll = 50 * time.Millisecond
@@ -244,12 +248,23 @@ func TestRegistryWatch(t *testing.T) {
 	wr.push(t, "team/app", "latest", "4.17.3")
 	const interval = 2 * time.Second
 	from := vulndbURL(t, "npm")
+	// Its findings notify: a signed webhook for the new digest and for
+	// each new finding.
+	h := newHook(t)
+	ncfg, err := notify.Parse([]byte(fmt.Sprintf(`sinks:
+  - {name: hook, type: webhook, url: '%s', secret: %s}
+rules:
+  - {name: registry, select: {kinds: [registry.new_digest, finding.new], projects: [app]}, sinks: [hook], digest: per_event}
+`, h.srv.URL, hookSecret)), "test.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := startWatching(t, "", from, "a", fmt.Sprintf(`repositories:
   - repository: %s/team/app
     tags: "v*"
     project: app
     interval: %s
-`, wr.host, interval), nil)
+`, wr.host, interval), nil, func(o *server.Options) { o.Notify = ncfg })
 	took := waitWithin(t, interval+10*time.Second, "the first image scanned", func() bool { return len(w.artifacts(t, "app")) == 1 })
 	t.Logf("first image scanned %s after start", took)
 
@@ -296,6 +311,24 @@ func TestRegistryWatch(t *testing.T) {
 	if err := json.Unmarshal(evs[0].Data, &data); err != nil || data["repository"] != wr.host+"/team/app" || data["tag"] != "v1" || data["digest"] != d1 {
 		t.Errorf("event data = %s", evs[0].Data)
 	}
+
+	// The webhook receiver gets the new digest and every new finding.
+	byKind := func() map[string]int {
+		n := map[string]int{}
+		for _, r := range h.requests() {
+			for _, e := range r.Payload.Data.Events {
+				if r.Payload.Type == notify.KindRegistryDigest && (e.Digest != d1 || e.Repository != wr.host+"/team/app" || e.Project != "app") {
+					t.Errorf("registry.new_digest event = %+v", e)
+				}
+				n[r.Payload.Type]++
+			}
+		}
+		return n
+	}
+	notifyWait(t, "the registry webhooks", func() bool {
+		n := byKind()
+		return n[notify.KindRegistryDigest] == 1 && n[notify.KindFindingNew] == len(fs)
+	})
 
 	// The same image under another tag: polled, nothing new.
 	if again := wr.push(t, "team/app", "v1-again", "4.17.4"); again != d1 {
