@@ -21,8 +21,10 @@ type Result struct {
 	Target        Target    `json:"target"`
 	Scanners      []string  `json:"scanners"`
 	Database      *DBInfo   `json:"database,omitempty"`
-	Image         *Image    `json:"image,omitempty"`
-	OS            *OS       `json:"os,omitempty"`
+	// Exploitation is the KEV/EPSS data findings were enriched with.
+	Exploitation *Exploitation `json:"exploitation,omitempty"`
+	Image        *Image        `json:"image,omitempty"`
+	OS           *OS           `json:"os,omitempty"`
 
 	Packages          []inventory.Package `json:"packages"`
 	Vulnerabilities   []Vulnerability     `json:"vulnerabilities"`
@@ -130,7 +132,10 @@ type Vulnerability struct {
 	Published      time.Time      `json:"published,omitzero"`
 	Modified       time.Time      `json:"modified,omitzero"`
 	References     []string       `json:"references,omitempty"`
-	Suppressed     *Suppression   `json:"suppressed,omitempty"`
+	// KEV and EPSS are exploitation data matched by CVE id or alias.
+	KEV        *KEV         `json:"kev,omitempty"`
+	EPSS       *EPSS        `json:"epss,omitempty"`
+	Suppressed *Suppression `json:"suppressed,omitempty"`
 }
 
 // Misconfiguration is one failed infrastructure-as-code check.
