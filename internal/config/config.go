@@ -62,6 +62,13 @@ type Gate struct {
 	// IgnoreUnknownSeverity lets vulnerabilities that no advisory scores
 	// pass fail_on (by default they fail at every threshold).
 	IgnoreUnknownSeverity bool `yaml:"ignore_unknown_severity"`
+	// FailOnKEV fails the gate on a vulnerability in CISA's Known
+	// Exploited Vulnerabilities catalog (docs/exploitation.md).
+	FailOnKEV bool `yaml:"fail_on_kev"`
+	// MinEPSS fails the gate on a vulnerability whose EPSS score (the
+	// probability of exploitation in the next 30 days, 0-1) is at or
+	// above it; 0 turns the rule off.
+	MinEPSS float64 `yaml:"min_epss"`
 }
 
 // Date is a calendar day (YYYY-MM-DD).
@@ -215,6 +222,9 @@ func (c *Config) Validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("gate.fail_on: unknown severity %q", c.Gate.FailOn))
 		}
+	}
+	if c.Gate.MinEPSS < 0 || c.Gate.MinEPSS > 1 || c.Gate.MinEPSS != c.Gate.MinEPSS {
+		errs = append(errs, fmt.Errorf("gate.min_epss: %v is not between 0 and 1", c.Gate.MinEPSS))
 	}
 	for _, p := range c.Gate.DenyPackages {
 		if !strings.HasPrefix(p, "pkg:") {

@@ -74,6 +74,7 @@ func (p Policy) GateOptions(now func() time.Time) gate.Options {
 		o.DenyLicenses = c.Gate.DenyLicenses
 		o.DenyPackages = c.Gate.DenyPackages
 		o.IgnoreUnknownSeverity = c.Gate.IgnoreUnknownSeverity
+		o.FailOnKEV, o.MinEPSS = c.Gate.FailOnKEV, c.Gate.MinEPSS
 	}
 	return o
 }
