@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the version of the JSON report (docs/json-schema). Bump
 // the minor for additions, the major for anything a consumer could trip on.
-const SchemaVersion = "1.0.0"
+const SchemaVersion = "1.1.0"
 
 // Result is the outcome of one scan. It is the document `--format json`
 // prints (docs/json-schema/vigil-report.schema.json) and the `input` of
