@@ -382,6 +382,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		return err
 	}
 	defer st.Close()
+	xopts, err := serveExploitOptions(f)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
@@ -390,11 +394,13 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		HTTP:     f.http,
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
+		Exploit: xopts,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
 	cfg := map[string]any{"flags": f.effective, "version": Version, "backend": st.Backend()}
+	cfg["exploitation"] = exploitAudit(xopts)
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
 	}

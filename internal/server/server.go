@@ -92,6 +92,8 @@ type Options struct {
 	// server looks whether yesterday's snapshot is due (default 1 min).
 	SnapshotRetention time.Duration
 	SnapshotCheck     time.Duration
+	// Exploit is where KEV and EPSS data are refreshed from (exploit.go).
+	Exploit ExploitOptions
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -149,6 +151,7 @@ type Server struct {
 	log       *slog.Logger
 	clock     *Clock
 	match     *matcher
+	exploit   *exploitData
 	api       huma.API
 	mux       *http.ServeMux
 	routes    []Route
@@ -230,6 +233,7 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.jobs = newJobRunner(opts)
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
+	s.exploit = newExploitData(opts.VulnDBDir, opts.Exploit, log)
 	if err := s.match.open(); err != nil {
 		return nil, err
 	}
