@@ -81,6 +81,7 @@ func (s *Server) register() {
 	s.registerAudit()
 	s.registerMetrics()
 	s.registerRemediation()
+	s.registerCompliance()
 }
 
 func (s *Server) registerProjects() {

@@ -94,6 +94,9 @@ type Options struct {
 	SnapshotCheck     time.Duration
 	// Exploit is where KEV and EPSS data are refreshed from (exploit.go).
 	Exploit ExploitOptions
+	// ComplianceDir holds compliance framework mappings added to the
+	// built-in ones (compliance.go; "": only the built-in ones).
+	ComplianceDir string
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
