@@ -1,0 +1,218 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/compliance"
+	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/server"
+	"github.com/vigil-sec/vigil/internal/severity"
+)
+
+// iacReport is a vigil JSON report with one failed Kubernetes check that
+// carries its PSS and CIS control ids.
+func iacReport(t *testing.T) string {
+	t.Helper()
+	r := scan.Result{SchemaVersion: scan.SchemaVersion, Tool: scan.Tool{Name: "vigil", Version: "test"}, CreatedAt: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC),
+		Target: scan.Target{Kind: "dir", Name: "deploy"}, Scanners: []string{"misconfig"}, Packages: nil,
+		Misconfigurations: []scan.Misconfiguration{{CheckID: "VGL-K8S-001", Title: "Container runs privileged", Severity: severity.High,
+			Message: "Container 'web' runs privileged", Resource: "Deployment/default/web", Location: scan.Location{Path: "deploy/web.yaml", Line: 21},
+			Controls: map[string]string{"pss": "baseline", "cis": "5.2.1"}}}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestComplianceQuarter scripts a quarter with the stopped clock: scans,
+// an acceptance, fixes; the report's figures equal the remediation
+// metrics API's, and every audit reference names an existing record with
+// that hash.
+func TestComplianceQuarter(t *testing.T) {
+	q0 := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
+	clock := server.NewStoppedClock(q0)
+	e := startWith(t, startOptions{clock: clock, ecosystems: []string{"npm"}})
+	bom := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"lodash","version":"4.17.4","purl":"pkg:npm/lodash@4.17.4"},{"type":"library","name":"minimist","version":"0.0.8","purl":"pkg:npm/minimist@0.0.8"},{"type":"library","name":"handlebars","version":"4.0.0","purl":"pkg:npm/handlebars@4.0.0"}]}`
+	if code := e.do("POST", "/api/v1/projects/shop/artifacts", e.admin, strings.NewReader(bom), nil); code != 201 {
+		t.Fatalf("push sbom: %d", code)
+	}
+	clock.Advance(3 * 24 * time.Hour)
+	if code := e.do("POST", "/api/v1/projects/shop/artifacts", e.admin, strings.NewReader(iacReport(t)), nil); code != 201 {
+		t.Fatalf("push iac report: %d", code)
+	}
+	fs := e.findings(e.admin, "project=shop&kind=vulnerability")
+	if len(fs) < 3 {
+		t.Fatalf("%d vulnerability findings, want at least 3", len(fs))
+	}
+	// Day 10: accept one; day 20 and 40: fix two.
+	clock.Advance(7 * 24 * time.Hour)
+	expires := q0.Add(120 * 24 * time.Hour).Format(time.RFC3339)
+	if code := e.do("PATCH", fmt.Sprintf("/api/v1/findings/%d", fs[0].ID), e.admin, strings.NewReader(`{"state":"accepted","reason":"compensating WAF rule","expires":"`+expires+`"}`), nil); code != 200 {
+		t.Fatalf("accept: %d", code)
+	}
+	clock.Advance(10 * 24 * time.Hour)
+	if code := e.do("PATCH", fmt.Sprintf("/api/v1/findings/%d", fs[1].ID), e.admin, strings.NewReader(`{"state":"fixed","reason":"upgraded"}`), nil); code != 200 {
+		t.Fatalf("fix: %d", code)
+	}
+	clock.Advance(20 * 24 * time.Hour)
+	if code := e.do("PATCH", fmt.Sprintf("/api/v1/findings/%d", fs[2].ID), e.admin, strings.NewReader(`{"state":"fixed","reason":"upgraded"}`), nil); code != 200 {
+		t.Fatalf("fix: %d", code)
+	}
+	clock.Advance(50 * 24 * time.Hour) // past every SLA of what is still open
+	from, to := q0.Add(-time.Hour), q0.Add(91*24*time.Hour)
+	qs := "from=" + url.QueryEscape(from.Format(time.RFC3339)) + "&to=" + url.QueryEscape(to.Format(time.RFC3339))
+
+	reader := e.token("reader", "shop")
+	var rep compliance.EvidenceReport
+	if code := e.do("GET", "/api/v1/projects/shop/compliance/pci-dss-4.0?"+qs, reader, nil, &rep); code != 200 {
+		t.Fatalf("compliance report: %d", code)
+	}
+	var metrics struct {
+		Totals struct {
+			Open, Breached, Remediated int
+			DueSoon                    int     `json:"due_soon"`
+			RemediatedLate             int     `json:"remediated_late"`
+			MTTRDays                   float64 `json:"mttr_days"`
+		}
+	}
+	if code := e.do("GET", "/api/v1/metrics/remediation?project=shop&"+qs, reader, nil, &metrics); code != 200 {
+		t.Fatalf("remediation metrics: %d", code)
+	}
+	m := metrics.Totals
+	if rep.Open.Open != m.Open || rep.Open.Breached != m.Breached || rep.Open.DueSoon != m.DueSoon ||
+		rep.Remediation.Remediated != m.Remediated || rep.Remediation.RemediatedLate != m.RemediatedLate || rep.Remediation.MTTRDays != m.MTTRDays {
+		t.Fatalf("report open %+v remediation %+v; metrics API %+v", rep.Open, rep.Remediation, m)
+	}
+	if m.Remediated != 2 || m.MTTRDays != 30 || m.Open != len(fs)-3 || m.Breached != m.Open {
+		t.Errorf("metrics %+v: want 2 remediated in a mean of 30 days (20 and 40), %d open, all past their SLA", m, len(fs)-3)
+	}
+	if len(rep.Scans) != 2 || len(rep.Acceptances) != 1 || len(rep.IaC) != 1 {
+		t.Fatalf("%d scans, %d acceptances, %d IaC checks; want 2, 1, 1", len(rep.Scans), len(rep.Acceptances), len(rep.IaC))
+	}
+	a := rep.Acceptances[0]
+	if a.FindingID != fs[0].ID || a.Approver == "" || a.Reason != "compensating WAF rule" || a.Until.Format(time.RFC3339) != expires {
+		t.Errorf("acceptance %+v", a)
+	}
+	if c := rep.IaC[0]; c.CheckID != "VGL-K8S-001" || c.Controls["cis"] != "5.2.1" || c.Controls["pss"] != "baseline" {
+		t.Errorf("IaC check %+v", c)
+	}
+	if len(rep.Controls) != 3 || rep.Controls[0].ID != "6.3.1" {
+		t.Errorf("controls %+v", rep.Controls)
+	}
+
+	// Every reference is a record of the audit log, with that hash, at or
+	// before the head the report states.
+	var recs struct {
+		Items []struct {
+			Seq  int64
+			Hash string
+		}
+	}
+	if code := e.do("GET", "/api/v1/audit?limit=1000", e.admin, nil, &recs); code != 200 {
+		t.Fatalf("audit: %d", code)
+	}
+	hashes := map[int64]string{}
+	for _, r := range recs.Items {
+		hashes[r.Seq] = r.Hash
+	}
+	if hashes[rep.AuditHead.Seq] != rep.AuditHead.Hash {
+		t.Errorf("audit head %+v is not a record of the log", rep.AuditHead)
+	}
+	refs := rep.Refs()
+	if len(refs) < 6 {
+		t.Errorf("%d audit references, want one per scan, acceptance, check and more", len(refs))
+	}
+	for _, r := range refs {
+		if r.Seq == 0 || hashes[r.Seq] != r.Hash || r.Seq > rep.AuditHead.Seq {
+			t.Errorf("reference %+v names no record of the log", r)
+		}
+	}
+
+	// Out of scope, unknown framework.
+	if code := e.do("GET", "/api/v1/projects/shop/compliance/pci-dss-4.0", e.token("reader", "other"), nil, nil); code != 403 {
+		t.Errorf("reader of another project: %d, want 403", code)
+	}
+	if code := e.do("GET", "/api/v1/projects/shop/compliance/nist-800-53", reader, nil, nil); code != 404 {
+		t.Errorf("unknown framework: %d, want 404", code)
+	}
+
+	// The HTML rendering: self-contained, escaped, one screenshot per page.
+	var html bytes.Buffer
+	if err := compliance.WriteHTML(&html, &rep); err != nil {
+		t.Fatal(err)
+	}
+	checkSelfContained(t, html.String())
+	screenshot(t, html.Bytes(), "compliance-pci-dss-4.0")
+}
+
+// checkSelfContained: no scripts and nothing loaded from elsewhere.
+func checkSelfContained(t *testing.T, doc string) {
+	t.Helper()
+	for _, bad := range []string{"<script", "src=", "@import", "url(", `href="http`, "<link"} {
+		if strings.Contains(doc, bad) {
+			t.Errorf("HTML report contains %q", bad)
+		}
+	}
+}
+
+// screenshot renders the page in headless Chromium to a PNG in the test
+// artefacts directory (VIGIL_TEST_ARTIFACTS, else the test's temp dir).
+// Printed, each control is a page; the screenshot shows the page as a tall
+// image. Skips only when Chromium is absent.
+func screenshot(t *testing.T, doc []byte, name string) {
+	t.Helper()
+	bin := ""
+	for _, c := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(c); err == nil {
+			bin = p
+			break
+		}
+	}
+	if bin == "" {
+		t.Skip("chromium is not installed: the HTML report was checked but not rendered (.ci/run installs it)")
+	}
+	dir := os.Getenv("VIGIL_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), name+".html")
+	if err := os.WriteFile(page, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(dir, name+".png")
+	pdf := filepath.Join(dir, name+".pdf")
+	profile := t.TempDir()
+	for _, args := range [][]string{
+		{"--screenshot=" + png, "--window-size=1240,6000"},
+		{"--print-to-pdf=" + pdf, "--no-pdf-header-footer"},
+	} {
+		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile}, append(args, "file://"+page)...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("chromium %v: %v\n%s", args, err, out)
+		}
+	}
+	for _, p := range []string{png, pdf} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Size() < 1000 {
+			t.Fatalf("chromium wrote no %s: %v", p, err)
+		}
+	}
+	b, _ := os.ReadFile(png)
+	if !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Fatalf("%s is not a PNG", png)
+	}
+	t.Logf("rendered %s and %s", png, pdf)
+}
