@@ -386,6 +386,10 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	complianceDir, err := serveComplianceDir(f)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
@@ -394,7 +398,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		HTTP:     f.http,
 		AuditKey: auditKey, AuditCheckpoint: f.auditEvery,
 		SLA: sla, DueWithin: f.dueWithin, MetricsInterval: f.metricsEvery, SnapshotRetention: retention,
-		Exploit: xopts,
+		Exploit: xopts, ComplianceDir: complianceDir,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}

@@ -216,3 +216,33 @@ func screenshot(t *testing.T, doc []byte, name string) {
 	}
 	t.Logf("rendered %s and %s", png, pdf)
 }
+
+// TestComplianceCLI: `vigil compliance report --server` writes the JSON and
+// the HTML of the server's report.
+func TestComplianceCLI(t *testing.T) {
+	e := startWith(t, startOptions{ecosystems: []string{"npm"}})
+	minimalIngest(t, e, "shop")
+	t.Setenv("VIGIL_TOKEN", e.token("reader", "shop"))
+	dir := t.TempDir()
+	jsonOut, htmlOut := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
+	code, _, stderr := vigil(t, "compliance", "report", "--framework", "soc2", "--project", "shop", "--server", e.url, "--json", jsonOut, "--html", htmlOut)
+	if code != 0 {
+		t.Fatalf("compliance report: %d %s", code, stderr)
+	}
+	var rep compliance.EvidenceReport
+	b, err := os.ReadFile(jsonOut)
+	if err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("JSON output: %v", err)
+	}
+	if rep.Framework != "soc2" || len(rep.Scans) != 1 || rep.AuditHead.Seq == 0 || !strings.Contains(stderr, "audit head #") {
+		t.Errorf("report %+v; stderr %s", rep, stderr)
+	}
+	h, err := os.ReadFile(htmlOut)
+	if err != nil || !strings.Contains(string(h), "CC7.1") {
+		t.Fatalf("HTML output: %v", err)
+	}
+	checkSelfContained(t, string(h))
+	if code, _, stderr := vigil(t, "compliance", "report", "--framework", "nope", "--project", "shop", "--server", e.url, "--json", jsonOut); code == 0 || !strings.Contains(stderr, "no framework") {
+		t.Errorf("unknown framework: %d %s", code, stderr)
+	}
+}
