@@ -166,7 +166,7 @@ func checkSelfContained(t *testing.T, doc string) {
 }
 
 // screenshot renders the page in headless Chromium to a PNG in the test
-// artefacts directory (VIGIL_TEST_ARTIFACTS, else the test's temp dir).
+// artefacts directory ($VIGIL_E2E_ARTIFACTS, as TestDashboardE2E; else the test's temp dir).
 // Printed, each control is a page; the screenshot shows the page as a tall
 // image. Skips only when Chromium is absent.
 func screenshot(t *testing.T, doc []byte, name string) {
@@ -181,7 +181,7 @@ func screenshot(t *testing.T, doc []byte, name string) {
 	if bin == "" {
 		t.Skip("chromium is not installed: the HTML report was checked but not rendered (.ci/run installs it)")
 	}
-	dir := os.Getenv("VIGIL_TEST_ARTIFACTS")
+	dir := os.Getenv("VIGIL_E2E_ARTIFACTS")
 	if dir == "" {
 		dir = t.TempDir()
 	}
