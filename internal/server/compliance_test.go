@@ -242,6 +242,21 @@ func TestComplianceCLI(t *testing.T) {
 		t.Fatalf("HTML output: %v", err)
 	}
 	checkSelfContained(t, string(h))
+
+	// From the database directly: the same evidence.
+	direct := filepath.Join(dir, "direct.json")
+	code, _, stderr = vigil(t, "compliance", "report", "--framework", "soc2", "--project", "shop", "--data-dir", e.data,
+		"--from", rep.From.Format(time.RFC3339Nano), "--to", rep.To.Format(time.RFC3339Nano), "--json", direct)
+	if code != 0 {
+		t.Fatalf("compliance report --data-dir: %d %s", code, stderr)
+	}
+	var rep2 compliance.EvidenceReport
+	if b, err := os.ReadFile(direct); err != nil || json.Unmarshal(b, &rep2) != nil {
+		t.Fatalf("direct JSON: %v", err)
+	}
+	if len(rep2.Scans) != 1 || rep2.Scans[0].Audit != rep.Scans[0].Audit || rep2.Open.Open != rep.Open.Open || rep2.AuditHead != rep.AuditHead {
+		t.Errorf("direct report differs: scans %+v open %+v head %+v; server: scans %+v open %+v head %+v", rep2.Scans, rep2.Open, rep2.AuditHead, rep.Scans, rep.Open, rep.AuditHead)
+	}
 	if code, _, stderr := vigil(t, "compliance", "report", "--framework", "nope", "--project", "shop", "--server", e.url, "--json", jsonOut); code == 0 || !strings.Contains(stderr, "no framework") {
 		t.Errorf("unknown framework: %d %s", code, stderr)
 	}
