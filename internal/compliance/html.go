@@ -36,5 +36,17 @@ var tmpl = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap
 }).ParseFS(tmplFS, "report.html.tmpl"))
 
 // WriteHTML renders r as one self-contained, printable HTML page: no
-// scripts, no external assets, every value escaped by html/template.
+// scripts, no external assets, every value escaped by html/template. Each
+// page (the cover, each control, each evidence section) is a <section>
+// with an id (Pages): printed, each starts a new page; on screen, the URL
+// fragment #<id> shows that page alone.
 func WriteHTML(w io.Writer, r *EvidenceReport) error { return tmpl.Execute(w, r) }
+
+// Pages are the ids of the report's pages, in order.
+func Pages(r *EvidenceReport) []string {
+	out := []string{"cover"}
+	for _, c := range r.Controls {
+		out = append(out, "c-"+c.ID)
+	}
+	return append(out, "e-"+EvidenceScans, "e-"+EvidenceOpenFindings, "e-"+EvidenceRemediation, "e-"+EvidenceAcceptances, "e-"+EvidenceIaC, "refs")
+}

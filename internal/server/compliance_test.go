@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -152,7 +153,7 @@ func TestComplianceQuarter(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSelfContained(t, html.String())
-	screenshot(t, html.Bytes(), "compliance-pci-dss-4.0")
+	screenshot(t, &rep, html.Bytes(), "compliance-pci-dss-4.0")
 }
 
 // checkSelfContained: no scripts and nothing loaded from elsewhere.
@@ -165,11 +166,12 @@ func checkSelfContained(t *testing.T, doc string) {
 	}
 }
 
-// screenshot renders the page in headless Chromium to a PNG in the test
-// artefacts directory ($VIGIL_E2E_ARTIFACTS, as TestDashboardE2E; else the test's temp dir).
-// Printed, each control is a page; the screenshot shows the page as a tall
-// image. Skips only when Chromium is absent.
-func screenshot(t *testing.T, doc []byte, name string) {
+// screenshot renders each page of the report (compliance.Pages: the
+// cover, each control, each evidence section) in headless Chromium to a
+// PNG, and the whole report to a PDF, in the test artefacts directory
+// ($VIGIL_E2E_ARTIFACTS, as TestDashboardE2E; else the test's temp dir).
+// Skips only when Chromium is absent.
+func screenshot(t *testing.T, rep *compliance.EvidenceReport, doc []byte, name string) {
 	t.Helper()
 	bin := ""
 	for _, c := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -192,29 +194,37 @@ func screenshot(t *testing.T, doc []byte, name string) {
 	if err := os.WriteFile(page, doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	png := filepath.Join(dir, name+".png")
-	pdf := filepath.Join(dir, name+".pdf")
 	profile := t.TempDir()
-	for _, args := range [][]string{
-		{"--screenshot=" + png, "--window-size=1240,6000"},
-		{"--print-to-pdf=" + pdf, "--no-pdf-header-footer"},
-	} {
-		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile}, append(args, "file://"+page)...)...)
+	run := func(target string, args ...string) {
+		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile}, append(args, target)...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("chromium %v: %v\n%s", args, err, out)
 		}
 	}
-	for _, p := range []string{png, pdf} {
-		fi, err := os.Stat(p)
-		if err != nil || fi.Size() < 1000 {
+	var files []string
+	for i, id := range compliance.Pages(rep) {
+		png := filepath.Join(dir, fmt.Sprintf("%s-%02d-%s.png", name, i+1, strings.ReplaceAll(id, ".", "_")))
+		run("file://"+page+"#"+id, "--screenshot="+png, "--window-size=1240,1754")
+		files = append(files, png)
+	}
+	pdf := filepath.Join(dir, name+".pdf")
+	run("file://"+page, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
+	distinct := map[[32]byte]bool{}
+	for _, p := range append(files, pdf) {
+		b, err := os.ReadFile(p)
+		if err != nil || len(b) < 1000 {
 			t.Fatalf("chromium wrote no %s: %v", p, err)
 		}
+		if strings.HasSuffix(p, ".png") && !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Fatalf("%s is not a PNG", p)
+		}
+		distinct[sha256.Sum256(b)] = true
 	}
-	b, _ := os.ReadFile(png)
-	if !bytes.HasPrefix(b, []byte("\x89PNG")) {
-		t.Fatalf("%s is not a PNG", png)
+	// Each page shows only itself: every screenshot differs.
+	if len(distinct) != len(files)+1 {
+		t.Errorf("%d distinct renderings of %d pages and the PDF: the pages do not show alone", len(distinct), len(files))
 	}
-	t.Logf("rendered %s and %s", png, pdf)
+	t.Logf("rendered %d pages to %s, and %s", len(files), dir, pdf)
 }
 
 // TestComplianceCLI: `vigil compliance report --server` writes the JSON and
