@@ -142,7 +142,7 @@ Exit codes: 0 the gate passed, 1 the gate failed (--fail-on, policy deny),
 	}
 	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "", "log level: debug, info, warn, error (env VIGIL_LOG_LEVEL; default warn)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newPolicyCmd(e), newVersionCmd(e), newServeCmd(e), newTokenCmd(e), newDeployCmd(e), newAdminCmd(e), newAuditCmd(e), newIngestCmd(e), newVEXCmd(e))
+	root.AddCommand(newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newPolicyCmd(e), newVersionCmd(e), newServeCmd(e), newTokenCmd(e), newDeployCmd(e), newAdminCmd(e), newAuditCmd(e), newIngestCmd(e), newVEXCmd(e), newComplianceCmd(e))
 	root.AddCommand(newGateCmd(e))
 	return root
 }

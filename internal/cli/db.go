@@ -61,6 +61,7 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		ecosystems []string
 		asJSON     bool
 		server     string
+		xf         exploitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -92,6 +93,9 @@ update leaves the previous database usable.
 				return usagef("--offline: db update needs --from DIR to work without the network")
 			}
 			rep, err := updateDB(cmd.Context(), e, dir, from, splitList(ecosystems))
+			if kev, epss := xf.sources(from, dbf.offline); rep != nil {
+				err = errors.Join(err, updateExploit(cmd.Context(), e.stderr, dir, kev, epss))
+			}
 			if rep != nil {
 				printUpdateReport(e.stderr, rep)
 				if asJSON {
@@ -107,6 +111,7 @@ update leaves the previous database usable.
 	cmd.Flags().StringVar(&from, "from", "", "source: URL of a mirror or a directory laid out like the OSV bucket (default: --db-source, VIGIL_DB_SOURCE, or the public OSV bucket)")
 	cmd.Flags().StringSliceVar(&ecosystems, "ecosystems", nil, "ecosystems to download, comma separated (default: all listed in the source's ecosystems.txt)")
 	cmd.Flags().StringVar(&server, "server", "", "refresh the database of the Vigil server at URL instead (POST /api/v1/admin/refresh with an admin token in VIGIL_TOKEN); returns when its re-match is committed")
+	xf.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "also print the report as JSON on standard output: per ecosystem the status, the counts and the ids of the advisories added, modified and withdrawn")
 	return cmd
 }

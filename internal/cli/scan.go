@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ type scanFlags struct {
 	skipDirs       []string
 	// gate is --server: the server's knowledge of --project also gates.
 	gate serverGate
+	sort string
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -103,6 +105,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	f.push.register(fl)
 	fl.StringVar(&f.gate.server, "server", "", "also gate on what the Vigil server at URL knows about --project: open findings on deployed artifacts, image age, SLA (docs/gate-server.md)")
 	f.gate.registerToken(fl)
+	fl.StringVar(&f.sort, "sort", "", "table order: severity (default: by file, highest severity first) or exploitability (KEV-listed first, then EPSS score, then severity)")
 	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "directories not to enter, doublestar globs relative to the scanned root (e.g. '**/testdata,vendor'); repeatable. A root filesystem never enters /proc, /sys, /dev, /run or other mounts")
 }
 
@@ -157,6 +160,9 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	if !report.Known(f.format) {
 		return usagef("--format: unknown format %q (want one of %s)", f.format, strings.Join(report.Formats(), ", "))
 	}
+	if f.sort != "" && !slices.Contains(report.Sorts, f.sort) {
+		return usagef("--sort: unknown order %q (want %s)", f.sort, strings.Join(report.Sorts, " or "))
+	}
 	if f.exitCode < 0 || f.exitCode > 125 {
 		return usagef("--exit-code: %d is out of range 0-125", f.exitCode)
 	}
@@ -210,6 +216,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 		}
 		return err
 	}
+	enrichExploit(dbDir, res)
 	cfg, err := engine.LoadConfig(f.configFile, target)
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -242,7 +249,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 		}
 		out = file
 	}
-	ropts := report.Options{Color: f.format == "table" && f.output == "" && colorEnabled(e.stdout), MinSeverity: minSev, ShowSuppressed: f.showSuppressed, Template: f.template}
+	ropts := report.Options{Color: f.format == "table" && f.output == "" && colorEnabled(e.stdout), MinSeverity: minSev, ShowSuppressed: f.showSuppressed, Template: f.template, Sort: f.sort}
 	werr := report.Write(out, f.format, res, ropts)
 	if file != nil {
 		if cerr := file.Close(); werr == nil {

@@ -398,6 +398,14 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	xopts, err := serveExploitOptions(f)
+	if err != nil {
+		return err
+	}
+	complianceDir, err := serveComplianceDir(f)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Store: st, VulnDBDir: filepath.Join(dataDir, "vulndb"), VulnDBFrom: f.vulndbFrom, Logger: log, Version: Version,
 		Dev: f.dev, TestClock: f.testClock, Clock: clock, RefreshInterval: f.refresh,
@@ -410,6 +418,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		Notify:      notifyCfg,
 		Registries:  registries, LayerCacheDir: filepath.Join(dataDir, "layer-cache"),
 		Trackers: trackers,
+		Exploit:  xopts, ComplianceDir: complianceDir,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -419,6 +428,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	if trackersCfg != nil {
 		cfg["trackers"] = trackersCfg
 	}
+	cfg["exploitation"] = exploitAudit(xopts)
 	if auditKey != nil {
 		cfg["audit_public_key"] = base64.StdEncoding.EncodeToString(auditKey.Public().(ed25519.PublicKey))
 	}

@@ -69,6 +69,13 @@ type Gate struct {
 	// IgnoreSLABreach lets open findings past their remediation SLA pass
 	// a server gate (by default a breach fails it). See docs/gate-server.md.
 	IgnoreSLABreach bool `yaml:"ignore_sla_breach"`
+	// FailOnKEV fails the gate on a vulnerability in CISA's Known
+	// Exploited Vulnerabilities catalog (docs/exploitation.md).
+	FailOnKEV bool `yaml:"fail_on_kev"`
+	// MinEPSS fails the gate on a vulnerability whose EPSS score (the
+	// probability of exploitation in the next 30 days, 0-1) is at or
+	// above it; 0 turns the rule off.
+	MinEPSS float64 `yaml:"min_epss"`
 }
 
 // Date is a calendar day (YYYY-MM-DD).
@@ -225,6 +232,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Gate.MaxImageAgeDays < 0 || c.Gate.MaxImageAgeDays > 100000 {
 		errs = append(errs, fmt.Errorf("gate.max_image_age_days: %d is out of range 0-100000", c.Gate.MaxImageAgeDays))
+	}
+	if c.Gate.MinEPSS < 0 || c.Gate.MinEPSS > 1 || c.Gate.MinEPSS != c.Gate.MinEPSS {
+		errs = append(errs, fmt.Errorf("gate.min_epss: %v is not between 0 and 1", c.Gate.MinEPSS))
 	}
 	for _, p := range c.Gate.DenyPackages {
 		if !strings.HasPrefix(p, "pkg:") {

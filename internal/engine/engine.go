@@ -76,6 +76,7 @@ func (p Policy) GateOptions(now func() time.Time) gate.Options {
 		o.IgnoreUnknownSeverity = c.Gate.IgnoreUnknownSeverity
 		o.MaxImageAge = time.Duration(c.Gate.MaxImageAgeDays) * 24 * time.Hour
 		o.IgnoreSLABreach = c.Gate.IgnoreSLABreach
+		o.FailOnKEV, o.MinEPSS = c.Gate.FailOnKEV, c.Gate.MinEPSS
 	}
 	return o
 }

@@ -45,6 +45,12 @@ type Options struct {
 	DenyPackages []string
 	// PolicyDirs hold Rego files; rules data.vigil.deny and data.vigil.warn.
 	PolicyDirs []string
+	// FailOnKEV fails the gate on an unsuppressed vulnerability listed in
+	// CISA's KEV catalog; MinEPSS (0 < x <= 1) on one whose EPSS score is at
+	// or above it. Both need exploitation data in the result: without it
+	// the gate fails closed (see exploitGate).
+	FailOnKEV bool
+	MinEPSS   float64
 	// Policies, if set, are PolicyDirs already loaded with LoadPolicies
 	// (so that a caller reports a bad policy before scanning).
 	Policies *Policies
@@ -106,6 +112,7 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 			out.Reasons = append(out.Reasons, reason)
 		}
 	}
+	out.Reasons = append(out.Reasons, exploitGate(r, o)...)
 	for _, p := range r.Packages {
 		for _, lic := range p.Licenses {
 			for _, deny := range o.DenyLicenses {

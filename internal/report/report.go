@@ -23,6 +23,10 @@ type Options struct {
 	ShowSuppressed bool
 	// Template is the Go template text for the "template" format.
 	Template string
+	// Sort orders the table's vulnerabilities: "" groups them by file,
+	// highest severity first; SortExploitability lists them in one table,
+	// KEV-listed first, then by EPSS score, then by severity.
+	Sort string
 }
 
 // Writer renders one format.

@@ -132,3 +132,69 @@ func TestUnknownFormat(t *testing.T) {
 		t.Errorf("err = %v, want unknown format", err)
 	}
 }
+
+// exploitFixture enriches the fixture: VGL-TEST-0001 is KEV-listed and
+// scored, and a third vulnerability has a higher EPSS score but no KEV
+// entry.
+func exploitFixture() *scan.Result {
+	r := fixture()
+	r.Exploitation = &scan.Exploitation{KEVCatalogVersion: "2026.11.30", KEVEntries: 3, EPSSScoreDate: "2026-12-01", EPSSScores: 4}
+	r.Vulnerabilities[0].KEV = &scan.KEV{CVE: "CVE-2099-0001", DateAdded: "2026-10-01", DueDate: "2026-10-22", KnownRansomwareCampaignUse: "Known"}
+	r.Vulnerabilities[0].EPSS = &scan.EPSS{CVE: "CVE-2099-0001", Score: 0.2, Percentile: 0.9}
+	r.Vulnerabilities = append(r.Vulnerabilities,
+		scan.Vulnerability{ID: "VGL-TEST-0009", Aliases: []string{"CVE-2099-0004"}, Package: scan.PackageRef{Name: "a-lib", Version: "1", Ecosystem: "npm"},
+			Locations: []scan.Location{{Path: "api/package-lock.json"}}, Severity: severity.Low, Summary: "likely exploited",
+			EPSS: &scan.EPSS{CVE: "CVE-2099-0004", Score: 0.61, Percentile: 0.98}},
+		scan.Vulnerability{ID: "VGL-TEST-0010", Aliases: []string{}, Package: scan.PackageRef{Name: "b-lib", Version: "1", Ecosystem: "npm"},
+			Locations: []scan.Location{{Path: "api/package-lock.json"}}, Severity: severity.High, Summary: "not scored"})
+	r.Summarise()
+	return r
+}
+
+func TestExploitJSONValidatesAgainstSchema(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, "json", exploitFixture(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Validate(t, testutil.SchemaVigil, buf.Bytes())
+	for _, want := range []string{`"date_added": "2026-10-01"`, `"known_ransomware_campaign_use": "Known"`, `"score": 0.61`, `"kev_catalog_version": "2026.11.30"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+}
+
+func TestTableSortExploitability(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, "table", exploitFixture(), Options{Sort: SortExploitability}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	// KEV first (even with a lower EPSS score), then EPSS desc, then the
+	// unscored HIGH; the suppressed LOW stays hidden.
+	order := []string{"VGL-TEST-0001", "VGL-TEST-0009", "VGL-TEST-0010"}
+	last := -1
+	for _, id := range order {
+		i := strings.Index(out, id)
+		if i < 0 || i < last {
+			t.Fatalf("want %v in this order:\n%s", order, out)
+		}
+		last = i
+	}
+	for _, want := range []string{"EXPLOIT", "KEV 2026-10-01 ransomware, EPSS 0.200", "EPSS 0.610", "most exploitable first"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "VGL-TEST-0003") {
+		t.Errorf("suppressed finding shown:\n%s", out)
+	}
+	// Without the sort, the rows stay grouped by file, severity first.
+	buf.Reset()
+	if err := Write(&buf, "table", exploitFixture(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := buf.String(); strings.Index(d, "VGL-TEST-0010") > strings.Index(d, "VGL-TEST-0009") {
+		t.Errorf("default order changed:\n%s", d)
+	}
+}

@@ -32,6 +32,9 @@ type row struct {
 	sev   severity.Level
 	cells []string
 	note  string
+	// kev and epss rank a vulnerability row for SortExploitability.
+	kev  bool
+	epss float64
 }
 
 // Table writes a human-readable report: findings grouped per file, then a
@@ -81,9 +84,13 @@ func Table(w io.Writer, r *scan.Result, opts Options) error {
 		if len(v.Locations) > 0 {
 			file = v.Locations[0].Path
 		}
-		vulnRows = append(vulnRows, row{file: file, sev: v.Severity,
+		rw := row{file: file, sev: v.Severity,
 			cells: []string{id, v.Package.Name, v.Package.Version + " -> " + fixed, truncate(oneLine(v.Summary), 72)},
-			note:  suppressNote(v.Suppressed)})
+			note:  suppressNote(v.Suppressed)}
+		if r.Exploitation != nil {
+			rw = exploitRow(rw, &v)
+		}
+		vulnRows = append(vulnRows, rw)
 	}
 	for _, m := range r.Misconfigurations {
 		if skip(m.Severity, m.Suppressed, opts) {
@@ -106,7 +113,15 @@ func Table(w io.Writer, r *scan.Result, opts Options) error {
 			note:  suppressNote(s.Suppressed)})
 	}
 
-	p.section("Vulnerabilities", []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED -> FIXED", "TITLE"}, vulnRows)
+	vulnHead := []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED -> FIXED", "TITLE"}
+	if r.Exploitation != nil {
+		vulnHead = append(vulnHead[:2], append([]string{"EXPLOIT"}, vulnHead[2:]...)...)
+	}
+	if opts.Sort == SortExploitability {
+		p.exploitSection("Vulnerabilities", vulnHead, vulnRows)
+	} else {
+		p.section("Vulnerabilities", vulnHead, vulnRows)
+	}
 	p.section("Misconfigurations", []string{"SEVERITY", "CHECK", "LINE", "RESOURCE", "MESSAGE"}, miscRows)
 	p.section("Secrets", []string{"SEVERITY", "RULE", "LINE", "MATCH", "FINGERPRINT"}, secRows)
 

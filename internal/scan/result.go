@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the version of the JSON report (docs/json-schema). Bump
 // the minor for additions, the major for anything a consumer could trip on.
-const SchemaVersion = "1.0.0"
+const SchemaVersion = "1.1.0"
 
 // Result is the outcome of one scan. It is the document `--format json`
 // prints (docs/json-schema/vigil-report.schema.json) and the `input` of
@@ -21,8 +21,10 @@ type Result struct {
 	Target        Target    `json:"target"`
 	Scanners      []string  `json:"scanners"`
 	Database      *DBInfo   `json:"database,omitempty"`
-	Image         *Image    `json:"image,omitempty"`
-	OS            *OS       `json:"os,omitempty"`
+	// Exploitation is the KEV/EPSS data findings were enriched with.
+	Exploitation *Exploitation `json:"exploitation,omitempty"`
+	Image        *Image        `json:"image,omitempty"`
+	OS           *OS           `json:"os,omitempty"`
 
 	Packages          []inventory.Package `json:"packages"`
 	Vulnerabilities   []Vulnerability     `json:"vulnerabilities"`
@@ -138,7 +140,10 @@ type Vulnerability struct {
 	Published      time.Time      `json:"published,omitzero"`
 	Modified       time.Time      `json:"modified,omitzero"`
 	References     []string       `json:"references,omitempty"`
-	Suppressed     *Suppression   `json:"suppressed,omitempty"`
+	// KEV and EPSS are exploitation data matched by CVE id or alias.
+	KEV        *KEV         `json:"kev,omitempty"`
+	EPSS       *EPSS        `json:"epss,omitempty"`
+	Suppressed *Suppression `json:"suppressed,omitempty"`
 }
 
 // Misconfiguration is one failed infrastructure-as-code check.

@@ -87,6 +87,7 @@ func (s *Server) register() {
 	s.registerNotify()
 	s.registerRegistries()
 	s.registerTrackers()
+	s.registerCompliance()
 }
 
 func (s *Server) registerProjects() {
@@ -466,6 +467,9 @@ type FindingDTO struct {
 	Severity string          `json:"severity"`
 	Detail   json.RawMessage `json:"detail,omitempty"`
 	History  []store.Event   `json:"history,omitempty"`
+	// KEV and EPSS are exploitation data, matched when read (exploit.go).
+	KEV  *scan.KEV  `json:"kev,omitempty"`
+	EPSS *scan.EPSS `json:"epss,omitempty"`
 }
 
 func findingDTO(v store.FindingView, withDetail bool) FindingDTO {
@@ -603,14 +607,16 @@ func (s *Server) registerFindings() {
 			items encodedFindings
 			next  string
 		}
-		pg, err := through(ctx, s.reads, cacheKey("list-findings", principal(ctx), *in), func(p page) int { return 256 + len(p.items.raw) }, func() (page, error) {
+		pg, err := through(ctx, s.reads, cacheKey("list-findings"+s.exploit.tag(), principal(ctx), *in), func(p page) int { return 256 + len(p.items.raw) }, func() (page, error) {
 			vs, next, err := s.store.ListFindings(ctx, f)
 			if err != nil {
 				return page{}, err
 			}
 			out := make([]FindingDTO, 0, len(vs))
 			for _, v := range vs {
-				out = append(out, findingDTO(v, false))
+				d := findingDTO(v, false)
+				s.exploit.enrich(&d)
+				out = append(out, d)
 			}
 			// Encoded once: a cached page is served without encoding its
 			// items again.
@@ -644,6 +650,7 @@ func (s *Server) registerFindings() {
 			return nil, err
 		}
 		d := findingDTO(v, true)
+		s.exploit.enrich(&d)
 		if d.History, err = s.store.History(ctx, in.ID); err != nil {
 			return nil, storeErr(err)
 		}
@@ -679,7 +686,9 @@ func (s *Server) registerFindings() {
 		if v, err = s.store.GetFinding(ctx, in.ID); err != nil {
 			return nil, storeErr(err)
 		}
-		return &Item[FindingDTO]{Body: findingDTO(v, false)}, nil
+		d := findingDTO(v, false)
+		s.exploit.enrich(&d)
+		return &Item[FindingDTO]{Body: d}, nil
 	})
 	add(s, Route{
 		Op:   huma.Operation{OperationID: "get-summary", Method: http.MethodGet, Path: "/api/v1/summary", Summary: "Open findings by severity and environment, and the oldest open findings", Tags: []string{"findings"}},
@@ -770,6 +779,9 @@ func (s *Server) updateDB(ctx context.Context, root int64) (RefreshResult, error
 	out := RefreshResult{Ecosystems: map[string]string{}}
 	out.Changes = []AdvisoryChanges{}
 	rep, cs, err := s.match.refresh(ctx, &s.ingestMu)
+	if xerr := s.exploit.refresh(ctx); xerr != nil {
+		s.log.Warn("refresh exploitation data", "err", xerr)
+	}
 	if rep != nil {
 		for _, e := range rep.Ecosystems {
 			out.Ecosystems[e.Name] = string(e.Status)

@@ -112,6 +112,11 @@ type Options struct {
 	LayerCacheDir     string
 	// Trackers are the issue-tracker sinks (trackers.go; nil: none).
 	Trackers *tracker.Set
+	// Exploit is where KEV and EPSS data are refreshed from (exploit.go).
+	Exploit ExploitOptions
+	// ComplianceDir holds compliance framework mappings added to the
+	// built-in ones (compliance.go; "": only the built-in ones).
+	ComplianceDir string
 }
 
 // HTTPLimits bound what one connection may hold of the server before and
@@ -169,6 +174,7 @@ type Server struct {
 	log       *slog.Logger
 	clock     *Clock
 	match     *matcher
+	exploit   *exploitData
 	api       huma.API
 	mux       *http.ServeMux
 	routes    []Route
@@ -264,6 +270,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.match = newMatcher(opts.VulnDBDir, opts.VulnDBFrom, log, s.now)
+	s.exploit = newExploitData(opts.VulnDBDir, opts.Exploit, log)
 	if err := s.match.open(); err != nil {
 		return nil, err
 	}
