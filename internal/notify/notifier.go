@@ -37,6 +37,10 @@ type Options struct {
 	// Outcome counts a delivery attempt's outcome (delivered, retry,
 	// dead) by sink type, for Prometheus.
 	Outcome func(sinkType, outcome string)
+	// KEV says whether a vulnerability (id and aliases) is in the known
+	// exploited catalog the server holds (nil: no catalog); a rule's
+	// kev_only selects by it.
+	KEV func(id string, aliases []string) bool
 	// Workers is how many messages this replica sends at once (default 8).
 	Workers int
 }
@@ -311,7 +315,7 @@ func (n *Notifier) translate(ctx context.Context, evs []store.Event) ([]Event, e
 		}
 		out = append(out, Event{
 			Kind: kinds[i], Key: "events:" + strconv.FormatInt(e.Seq, 10), Project: f.Project, Environments: f.Environments,
-			Severity: f.Severity, HasSeverity: true, Fixable: f.FixedVersion != "", KEV: f.KEV,
+			Severity: f.Severity, HasSeverity: true, Fixable: f.FixedVersion != "", KEV: f.KEV || n.o.KEV != nil && n.o.KEV(f.VulnerabilityID, f.Aliases),
 			At: e.At, FindingID: f.ID, ArtifactID: f.ArtifactID, Artifact: f.ArtifactName,
 			VulnerabilityID: f.VulnerabilityID, FixedVersion: f.FixedVersion, Summary: truncate(f.Summary, 300),
 		})

@@ -415,3 +415,36 @@ func TestNotifierImageTooOldAndPublish(t *testing.T) {
 		t.Fatalf("received %+v", got)
 	}
 }
+
+// TestNotifierKEVOnly: a kev_only rule selects the findings the server's
+// KEV catalog lists (Options.KEV), and only those.
+func TestNotifierKEVOnly(t *testing.T) {
+	c := &testClock{t: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	s := openStore(t, c)
+	r := newReceiver(t, verifyStandard(testSecret))
+	cfg, err := Parse([]byte(hookConfig(r.srv.URL, `
+  - name: kev
+    select: {kinds: [finding.new], kev_only: true}
+    sinks: [hook]
+    digest: per_event
+`)), "test.yaml", goodEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(Options{Store: s, Config: cfg, Now: c.Now, Owner: "test", SLA: store.SLAPolicy{Default: store.DefaultSLADays},
+		KEV: func(id string, _ []string) bool { return id == "GHSA-1-1" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, "pay", 1, "prod", severity.Critical, severity.High, severity.Critical)
+	if q := mustScan(t, n); q != 1 {
+		t.Fatalf("queued %d, want 1 (the KEV-listed finding)", q)
+	}
+	if _, err := n.Deliver(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := payloads(t, r.requests())
+	if len(got) != 1 || got[0].Data.Events[0].VulnerabilityID != "GHSA-1-1" || !got[0].Data.Events[0].KEV {
+		t.Fatalf("received %+v, want GHSA-1-1 marked kev", got)
+	}
+}

@@ -204,7 +204,16 @@ type ProjectScore struct {
 func (s *Server) scoreFinding(v *store.FindingView, now time.Time) score.Finding {
 	f := score.Finding{Kind: v.Kind, Severity: v.Severity, Fixable: v.FixedVersion != ""}
 	if v.Kind == store.KindVulnerability {
-		f.KEV, f.EPSS = score.Exploit(v.Detail)
+		// The server's KEV and EPSS data (refreshed with the vulnerability
+		// database) first; a detail that carries its own as a fallback.
+		kev, epss := s.exploit.data().Lookup(v.VulnerabilityID, v.Aliases)
+		f.KEV = kev != nil
+		if epss != nil {
+			f.EPSS = epss.Score
+		}
+		if !f.KEV && f.EPSS == 0 {
+			f.KEV, f.EPSS = score.Exploit(v.Detail)
+		}
 	}
 	_, f.SLABreached = s.slaDue(v, now)
 	return f

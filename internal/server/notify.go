@@ -26,6 +26,13 @@ func (s *Server) newNotifier() error {
 	n, err := notify.New(notify.Options{
 		Store: s.store, Config: cfg, Logger: s.log.With("component", "notify"), Now: s.now,
 		Owner: s.jobs.owner, SLA: s.opts.SLA, Outcome: s.NotificationDelivered,
+		KEV: func(id string, aliases []string) bool {
+			if s.exploit == nil {
+				return false
+			}
+			kev, _ := s.exploit.data().Lookup(id, aliases)
+			return kev != nil
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
