@@ -102,6 +102,11 @@ async function shot(name, compare) {
   check(ratio <= 0.01, `${name} screenshot within 1% of the reference (${(ratio * 100).toFixed(3)}% differ)`);
 }
 
+// sectionShot saves a screenshot of one section (into the artefacts only).
+async function sectionShot(name, selector) {
+  await page.locator(selector).screenshot({ path: join(out, name + '.png'), animations: 'disabled', caret: 'hide', mask: [page.locator(selector + ' time'), page.locator(selector + ' .age')], maskColor: '#777777' });
+}
+
 // loaded waits for the dashboard's data-loaded marker: every load the
 // page started has finished and rendered.
 async function loaded() {
@@ -171,6 +176,22 @@ check(!(await page.evaluate(() => document.cookie)).includes('vigil_session'), '
 await loaded();
 check(/\d+ past their SLA, \d+ due within/.test(await page.locator('[data-testid=sla-breached]').innerText()), 'the overview shows SLA breaches and findings due soon');
 check((await page.locator('section[aria-labelledby=oldest-h] tbody td:last-child time').count()) > 0, 'the oldest open findings show their SLA due dates');
+// The worst scores and the oldest images (the image "img" built
+// 2025-06-01 runs in prod; the server's limit is 90 days: too old).
+{
+  const rows = page.locator('[data-testid=worst-scores] tbody tr');
+  const n = await rows.count();
+  const grades = await page.locator('[data-testid=worst-scores] [data-testid=grade]').allInnerTexts();
+  check(n === 4 && grades.length === 4 && grades.every((g) => /^(grade )?[ABCDF]$/.test(g.trim())), `the overview's worst scores list the 4 projects with a grade as text (${grades.join(', ')})`);
+  const api = await (await page.evaluate(async () => (await fetch('/api/v1/scores?limit=10')).json())).items;
+  const shown = [];
+  for (let i = 0; i < n; i++) shown.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
+  check(api.every((p, i) => shown[i].startsWith(p.project + ' ') && shown[i].includes(' ' + p.score + ' ') && shown[i].endsWith(p.grade)), `the worst scores are the API's, lowest first (${shown.join(' | ')})`);
+  const img = await page.locator('[data-testid=oldest-images] tbody tr').first().innerText();
+  check(/registry\.example\/img:1\s+img\s+prod\s+\d{3,} d\s+.*too old/.test(img), `the oldest images in production start with img in prod, over 100 days old and badged too old (${img.replace(/\s+/g, ' ')})`);
+}
+await sectionShot('overview-scores', 'section[aria-labelledby=scores-h]');
+await sectionShot('overview-oldest-images', 'section[aria-labelledby=oldest-images-h]');
 await shot('overview', true);
 await axe('overview');
 
@@ -224,8 +245,42 @@ await page.locator('section[aria-labelledby=findings-h] tbody tr').first().waitF
 await loaded();
 check((await page.locator('section[aria-labelledby=sla-h]').innerText()).includes('past their SLA'), 'the project page has its SLA view');
 check((await page.locator('[data-testid=sla-due] time').count()) > 0, 'the project\'s findings show their SLA due dates');
+// shop's score: its open findings are a medium and a low vulnerability,
+// both with a fixed version, nothing in KEV, no SLA breached yet, no image:
+// 100 - 30(1-e^(-3/25)) - 15(1-e^(-3/10)) = 92.7 -> 93, grade A.
+{
+  const sc = page.locator('section[aria-labelledby=score-h]');
+  check((await sc.locator('[data-testid=score] > span').first().innerText()) === '93' && (await sc.locator('[data-testid=grade]').innerText()).trim().endsWith('A'), `shop's score is 93, grade A (${(await sc.locator('[data-testid=score]').innerText()).replace(/\s+/g, ' ')})`);
+  const comps = await sc.locator('[data-testid=score-components] tbody tr').allInnerTexts();
+  const names = ['vulnerabilities', 'fix_available', 'exploitation', 'sla_breaches', 'image_age', 'misconfigurations', 'secrets'];
+  check(comps.length === 7 && names.every((c) => comps.some((r) => r.startsWith(c))), `the score's 7 components are listed (${comps.map((r) => r.split(/\s/)[0]).join(', ')})`);
+  const vuln = comps.find((r) => r.startsWith('vulnerabilities')).split('\t').map((x) => x.trim());
+  check(vuln[1] === '30' && vuln[2] === '3' && vuln[3] === '3.39' && vuln[4].length > 10, `the vulnerabilities component shows weight 30, value 3, penalty 3.39 and its explanation (${vuln.join(' | ')})`);
+  check((await sc.locator('caption').count()) === 1 && (await sc.locator('th[scope=col]').count()) === 5, 'the components table has a caption and column headers');
+  const ages = await page.locator('[data-testid=image-age]').allInnerTexts();
+  check(ages.length === 1 && ages[0].includes('not an image'), `shop's deployment (an SBOM, not an image) has no image age (${ages.join(', ')})`);
+}
+await sectionShot('project-score', 'section[aria-labelledby=score-h]');
 await shot('project', false);
 await axe('project');
+// The score per environment, with the keyboard; the choice is in the URL.
+await page.locator('[data-testid=score-env]').focus();
+await page.locator('[data-testid=score-env]').selectOption('prod');
+await page.waitForURL(/env=prod/);
+await loaded();
+check((await page.locator('section[aria-labelledby=score-h]').innerText()).includes('In prod'), 'the score section shows the score in prod (?env=prod)');
+// img: an image built 2025-06-01; its age shows on its deployment, badged too old, and costs it score.
+await page.goto(base + '/projects/img');
+await loaded();
+{
+  const age = await page.locator('[data-testid=image-age]').first().innerText();
+  check(/^\d{3,} d\s+.*too old$/.test(age.trim()), `img's deployment shows its image age and the too-old badge (${age.replace(/\s+/g, ' ')})`);
+  const row = (await page.locator('[data-testid=score-components] tbody tr').allInnerTexts()).find((r) => r.startsWith('image_age'));
+  const pen = Number(row.split('\t')[3]);
+  check(pen > 0, `img's image_age component takes points away (${pen})`);
+}
+await sectionShot('project-freshness', 'section[aria-labelledby=deployments-h]');
+await axe('project (image)');
 await page.locator('section[aria-labelledby=artifacts-h] tbody a').first().click();
 await page.getByLabel('Filter packages').waitFor();
 await page.locator('section[aria-labelledby=packages-h] tbody tr').first().waitFor();
