@@ -182,7 +182,7 @@ check((await page.locator('section[aria-labelledby=oldest-h] tbody td:last-child
   const rows = page.locator('[data-testid=worst-scores] tbody tr');
   const n = await rows.count();
   const grades = await page.locator('[data-testid=worst-scores] [data-testid=grade]').allInnerTexts();
-  check(n === 4 && grades.length === 4 && grades.every((g) => /^(grade )?[ABCDF]$/.test(g.trim())), `the overview's worst scores list the 4 projects with a grade as text (${grades.join(', ')})`);
+  check(n === 4 && grades.length === 4 && grades.every((g) => /^(grade\s+)?[ABCDF]$/.test(g.trim())), `the overview's worst scores list the 4 projects with a grade as text (${grades.join(', ')})`);
   const api = await (await page.evaluate(async () => (await fetch('/api/v1/scores?limit=10')).json())).items;
   const shown = [];
   for (let i = 0; i < n; i++) shown.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
@@ -394,6 +394,10 @@ sc = (await context.cookies()).find((c) => c.name === 'vigil_session');
   }
   check(n === 2 && breached === 1 && due === 1, `the project's medium finding is badged "SLA breached", its low one "due soon" (${breached}, ${due} of ${n})`);
   check((await page.locator('section[aria-labelledby=sla-h] [data-testid=breached-MEDIUM]').innerText()) === '1', 'the project\'s SLA view counts the breach');
+  // The breach costs score: 93 - 15(1-e^(-1/5)) = 90.0 -> 90.
+  const sla = (await page.locator('[data-testid=score-components] tbody tr').allInnerTexts()).find((r) => r.startsWith('sla_breaches')).split('\t');
+  const now = (await page.locator('section[aria-labelledby=score-h] [data-testid=score] > span').first().innerText()).trim();
+  check(now === '90' && sla[2].trim() === '1' && sla[3].trim() === '2.72', `after 175 days shop's score is 90, its sla_breaches component 1 (penalty ${sla[3]})`);
 }
 await shot('project-sla', false);
 await axe('project (SLA badges, dark)');

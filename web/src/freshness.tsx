@@ -16,7 +16,7 @@ export function TooOld({ d, limit }: { d: DeploymentFreshness; limit: number }) 
   if (!d.too_old) return null;
   return (
     <span class="badge badge-too-old" title={`built more than ${limit} days ago (freshness.max_image_age_days)`}>
-      <span aria-hidden="true">⌛ </span>too old
+      <span aria-hidden="true">◷ </span>too old
     </span>
   );
 }
