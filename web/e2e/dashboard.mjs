@@ -188,7 +188,7 @@ check((await page.locator('section[aria-labelledby=oldest-h] tbody td:last-child
   for (let i = 0; i < n; i++) shown.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
   check(api.every((p, i) => shown[i].startsWith(p.project + ' ') && shown[i].includes(' ' + p.score + ' ') && shown[i].endsWith(p.grade)), `the worst scores are the API's, lowest first (${shown.join(' | ')})`);
   const img = await page.locator('[data-testid=oldest-images] tbody tr').first().innerText();
-  check(/registry\.example\/img:1\s+img\s+prod\s+\d{3,} d\s+.*too old/.test(img), `the oldest images in production start with img in prod, over 100 days old and badged too old (${img.replace(/\s+/g, ' ')})`);
+  check(/^registry\.example\/img:1\s+img\s+prod\s+\d{3,} d\s+.*too old\s+2026-11-01 00:00 UTC\s+docker\.io\/library\/alpine:3\.22 declared$/.test(img.trim()), `the oldest images in production start with img in prod, over 100 days old, badged too old, running since its deployment, on its declared base (${img.replace(/\s+/g, ' ')})`);
 }
 await sectionShot('overview-scores', 'section[aria-labelledby=scores-h]');
 await sectionShot('overview-oldest-images', 'section[aria-labelledby=oldest-images-h]');

@@ -96,10 +96,10 @@ func TestDashboardE2E(t *testing.T) {
 		{"pad", "", `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"type":"application","name":"pad"}},"components":[` +
 			`{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"},` +
 			`{"type":"library","name":"minimist","version":"1.2.6","purl":"pkg:npm/minimist@1.2.6"}]}`},
-		// An image (a vigil report with the image's creation time) for
-		// the trends page's image age.
+		// An image (a vigil report with the image's creation time and
+		// its declared base image) for the image ages and the freshness.
 		{"img", "", `{"schema_version":"1.0.0","tool":{"name":"vigil","version":"test"},"target":{"kind":"image","name":"registry.example/img:1"},` +
-			`"image":{"reference":"registry.example/img:1","digest":"sha256:` + strings.Repeat("ab", 32) + `","created":"2025-06-01T00:00:00Z"},` +
+			`"image":{"reference":"registry.example/img:1","digest":"sha256:` + strings.Repeat("ab", 32) + `","created":"2025-06-01T00:00:00Z","base_name":"docker.io/library/alpine:3.22"},` +
 			`"packages":[{"name":"minimist","version":"1.2.6","ecosystem":"npm","purl":"pkg:npm/minimist@1.2.6","locations":[{"path":"package-lock.json"}],"extractor":"npm/packagelock"}],"vulnerabilities":[]}`},
 	}
 	digests := map[string]string{}
