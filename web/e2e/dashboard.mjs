@@ -341,6 +341,13 @@ await axe('trends (tables)');
 await page.goto(base + '/trends?view=table&days=90');
 await loaded();
 check((await page.locator('[data-testid=table-open]').count()) === 1 && (await page.getByLabel('Period').inputValue()) === '90', 'a shared trends link keeps its view and period');
+// The image age of one project (its freshness API): img's image; shop runs none.
+await page.goto(base + '/trends?view=table&project=img&environment=prod');
+await loaded();
+check((await page.locator('[data-testid=table-image-age] tbody tr').count()) === 1 && (await page.locator('[data-testid=table-image-age] tbody').innerText()).includes('img'), 'the image age of project img lists its image');
+await page.goto(base + '/trends?view=table&project=shop');
+await loaded();
+check((await page.locator('section[aria-labelledby=image-age-h] .empty').count()) === 1, 'the image age of project shop (no image) says nothing runs');
 
 await page.goto(findingURL);
 await page.locator('[data-testid=summary]').waitFor();
