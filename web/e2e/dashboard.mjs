@@ -269,6 +269,17 @@ await page.locator('[data-testid=score-env]').selectOption('prod');
 await page.waitForURL(/env=prod/);
 await loaded();
 check((await page.locator('section[aria-labelledby=score-h]').innerText()).includes('In prod'), 'the score section shows the score in prod (?env=prod)');
+// An environment the project does not run in: the API's 404, said, with a way back.
+await page.goto(base + '/projects/shop?env=nowhere');
+await loaded();
+{
+  const err = await page.locator('section[aria-labelledby=score-h] [role=alert]').innerText();
+  check(err.includes('HTTP 404') && err.includes('runs nothing in environment nowhere'), `the score in an environment where nothing runs says so (${err.replace(/\s+/g, ' ')})`);
+  await page.locator('[data-testid=score-env]').selectOption('');
+  await page.waitForURL((u) => !u.search.includes('env='));
+  await loaded();
+  check((await page.locator('section[aria-labelledby=score-h] [data-testid=score]').count()) === 1, 'choosing every environment shows the score again');
+}
 // img: an image built 2025-06-01; its age shows on its deployment, badged too old, and costs it score.
 await page.goto(base + '/projects/img');
 await loaded();
