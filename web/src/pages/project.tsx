@@ -56,46 +56,46 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
       >
         {(l) => (
           <>
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Environment</th>
-                  <th scope="col">Service</th>
-                  <th scope="col">Where</th>
-                  <th scope="col">Artifact</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">Running for</th>
-                  <th scope="col">Image age</th>
-                </tr>
-              </thead>
-              <tbody>
-                {l.items
-                  .slice()
-                  .sort((a, b) => a.environment.localeCompare(b.environment) || a.service.localeCompare(b.service))
-                  .map((d) => (
-                    <tr key={d.id}>
-                      <th scope="row">{d.environment}</th>
-                      <td>{d.service}</td>
-                      <td>{[d.cluster, d.namespace].filter(Boolean).join(' / ') || '—'}</td>
-                      <td>
-                        <a href={paths.artifact(d.artifact_id)}>
-                          <Digest d={d.digest} />
-                        </a>
-                      </td>
-                      <td>
-                        <Time t={d.start} />
-                      </td>
-                      <td class="age">{age(d.start)}</td>
-                      <td data-testid="image-age">
-                        <ImageAge f={byDeployment.get(d.id)} state={fresh.error ? 'failed' : fresh.data === undefined ? 'loading' : 'loaded'} limit={fresh.data?.max_image_age_days || 0} />
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
-          {fresh.error && <ErrorBox error={fresh.error} retry={fresh.reload} />}
+            <div class="scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Environment</th>
+                    <th scope="col">Service</th>
+                    <th scope="col">Where</th>
+                    <th scope="col">Artifact</th>
+                    <th scope="col">Since</th>
+                    <th scope="col">Running for</th>
+                    <th scope="col">Image age</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {l.items
+                    .slice()
+                    .sort((a, b) => a.environment.localeCompare(b.environment) || a.service.localeCompare(b.service))
+                    .map((d) => (
+                      <tr key={d.id}>
+                        <th scope="row">{d.environment}</th>
+                        <td>{d.service}</td>
+                        <td>{[d.cluster, d.namespace].filter(Boolean).join(' / ') || '—'}</td>
+                        <td>
+                          <a href={paths.artifact(d.artifact_id)}>
+                            <Digest d={d.digest} />
+                          </a>
+                        </td>
+                        <td>
+                          <Time t={d.start} />
+                        </td>
+                        <td class="age">{age(d.start)}</td>
+                        <td data-testid="image-age">
+                          <ImageAge f={byDeployment.get(d.id)} state={fresh.error ? 'failed' : fresh.data === undefined ? 'loading' : 'loaded'} limit={fresh.data?.max_image_age_days || 0} />
+                        </td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </div>
+            {fresh.error && <ErrorBox error={fresh.error} retry={fresh.reload} />}
           </>
         )}
       </Section>
