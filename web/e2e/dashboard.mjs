@@ -102,6 +102,11 @@ async function shot(name, compare) {
   check(ratio <= 0.01, `${name} screenshot within 1% of the reference (${(ratio * 100).toFixed(3)}% differ)`);
 }
 
+// sectionShot saves a screenshot of one section (into the artefacts only).
+async function sectionShot(name, selector) {
+  await page.locator(selector).screenshot({ path: join(out, name + '.png'), animations: 'disabled', caret: 'hide', mask: [page.locator(selector + ' time'), page.locator(selector + ' .age')], maskColor: '#777777' });
+}
+
 // loaded waits for the dashboard's data-loaded marker: every load the
 // page started has finished and rendered.
 async function loaded() {
@@ -171,6 +176,22 @@ check(!(await page.evaluate(() => document.cookie)).includes('vigil_session'), '
 await loaded();
 check(/\d+ past their SLA, \d+ due within/.test(await page.locator('[data-testid=sla-breached]').innerText()), 'the overview shows SLA breaches and findings due soon');
 check((await page.locator('section[aria-labelledby=oldest-h] tbody td:last-child time').count()) > 0, 'the oldest open findings show their SLA due dates');
+// The worst scores and the oldest images (the image "img" built
+// 2025-06-01 runs in prod; the server's limit is 90 days: too old).
+{
+  const rows = page.locator('[data-testid=worst-scores] tbody tr');
+  const n = await rows.count();
+  const grades = await page.locator('[data-testid=worst-scores] [data-testid=grade]').allInnerTexts();
+  check(n === 4 && grades.length === 4 && grades.every((g) => /^(grade\s+)?[ABCDF]$/.test(g.trim())), `the overview's worst scores list the 4 projects with a grade as text (${grades.join(', ')})`);
+  const api = await (await page.evaluate(async () => (await fetch('/api/v1/scores?limit=10')).json())).items;
+  const shown = [];
+  for (let i = 0; i < n; i++) shown.push((await rows.nth(i).innerText()).replace(/\s+/g, ' ').trim());
+  check(api.every((p, i) => shown[i].startsWith(p.project + ' ') && shown[i].includes(' ' + p.score + ' ') && shown[i].endsWith(p.grade)), `the worst scores are the API's, lowest first (${shown.join(' | ')})`);
+  const img = await page.locator('[data-testid=oldest-images] tbody tr').first().innerText();
+  check(/^registry\.example\/img:1\s+img\s+prod\s+\d{3,} d\s+.*too old\s+2026-11-01 00:00 UTC\s+docker\.io\/library\/alpine:3\.22 declared$/.test(img.trim()), `the oldest images in production start with img in prod, over 100 days old, badged too old, running since its deployment, on its declared base (${img.replace(/\s+/g, ' ')})`);
+}
+await sectionShot('overview-scores', 'section[aria-labelledby=scores-h]');
+await sectionShot('overview-oldest-images', 'section[aria-labelledby=oldest-images-h]');
 await shot('overview', true);
 await axe('overview');
 
@@ -224,8 +245,53 @@ await page.locator('section[aria-labelledby=findings-h] tbody tr').first().waitF
 await loaded();
 check((await page.locator('section[aria-labelledby=sla-h]').innerText()).includes('past their SLA'), 'the project page has its SLA view');
 check((await page.locator('[data-testid=sla-due] time').count()) > 0, 'the project\'s findings show their SLA due dates');
+// shop's score: its open findings are a medium and a low vulnerability,
+// both with a fixed version, nothing in KEV, no SLA breached yet, no image:
+// 100 - 30(1-e^(-3/25)) - 15(1-e^(-3/10)) = 92.7 -> 93, grade A.
+{
+  const sc = page.locator('section[aria-labelledby=score-h]');
+  check((await sc.locator('[data-testid=score] > span').first().innerText()) === '93' && (await sc.locator('[data-testid=grade]').innerText()).trim().endsWith('A'), `shop's score is 93, grade A (${(await sc.locator('[data-testid=score]').innerText()).replace(/\s+/g, ' ')})`);
+  const comps = await sc.locator('[data-testid=score-components] tbody tr').allInnerTexts();
+  const names = ['vulnerabilities', 'fix_available', 'exploitation', 'sla_breaches', 'image_age', 'misconfigurations', 'secrets'];
+  check(comps.length === 7 && names.every((c) => comps.some((r) => r.startsWith(c))), `the score's 7 components are listed (${comps.map((r) => r.split(/\s/)[0]).join(', ')})`);
+  const vuln = comps.find((r) => r.startsWith('vulnerabilities')).split('\t').map((x) => x.trim());
+  check(vuln[1] === '30' && vuln[2] === '3' && vuln[3] === '3.39' && vuln[4].length > 10, `the vulnerabilities component shows weight 30, value 3, penalty 3.39 and its explanation (${vuln.join(' | ')})`);
+  check((await sc.locator('caption').count()) === 1 && (await sc.locator('th[scope=col]').count()) === 5, 'the components table has a caption and column headers');
+  const ages = await page.locator('[data-testid=image-age]').allInnerTexts();
+  check(ages.length === 1 && ages[0].includes('not an image'), `shop's deployment (an SBOM, not an image) has no image age (${ages.join(', ')})`);
+}
+await sectionShot('project-score', 'section[aria-labelledby=score-h]');
 await shot('project', false);
 await axe('project');
+// The score per environment, with the keyboard; the choice is in the URL.
+await page.locator('[data-testid=score-env]').focus();
+await page.locator('[data-testid=score-env]').selectOption('prod');
+await page.waitForURL(/env=prod/);
+await loaded();
+check((await page.locator('section[aria-labelledby=score-h]').innerText()).includes('In prod'), 'the score section shows the score in prod (?env=prod)');
+// An environment the project does not run in: the API's 404, said, with a way back.
+await page.goto(base + '/projects/shop?env=nowhere');
+await loaded();
+{
+  const err = await page.locator('section[aria-labelledby=score-h] [role=alert]').innerText();
+  check(err.includes('HTTP 404') && err.includes('runs nothing in environment nowhere'), `the score in an environment where nothing runs says so (${err.replace(/\s+/g, ' ')})`);
+  await page.locator('[data-testid=score-env]').selectOption('');
+  await page.waitForURL((u) => !u.search.includes('env='));
+  await loaded();
+  check((await page.locator('section[aria-labelledby=score-h] [data-testid=score]').count()) === 1, 'choosing every environment shows the score again');
+}
+// img: an image built 2025-06-01; its age shows on its deployment, badged too old, and costs it score.
+await page.goto(base + '/projects/img');
+await loaded();
+{
+  const age = await page.locator('[data-testid=image-age]').first().innerText();
+  check(/^\d{3,} d\s+.*too old$/.test(age.trim()), `img's deployment shows its image age and the too-old badge (${age.replace(/\s+/g, ' ')})`);
+  const row = (await page.locator('[data-testid=score-components] tbody tr').allInnerTexts()).find((r) => r.startsWith('image_age'));
+  const pen = Number(row.split('\t')[3]);
+  check(pen > 0, `img's image_age component takes points away (${pen})`);
+}
+await sectionShot('project-freshness', 'section[aria-labelledby=deployments-h]');
+await axe('project (image)');
 await page.locator('section[aria-labelledby=artifacts-h] tbody a').first().click();
 await page.getByLabel('Filter packages').waitFor();
 await page.locator('section[aria-labelledby=packages-h] tbody tr').first().waitFor();
@@ -286,6 +352,13 @@ await axe('trends (tables)');
 await page.goto(base + '/trends?view=table&days=90');
 await loaded();
 check((await page.locator('[data-testid=table-open]').count()) === 1 && (await page.getByLabel('Period').inputValue()) === '90', 'a shared trends link keeps its view and period');
+// The image age of one project (its freshness API): img's image; shop runs none.
+await page.goto(base + '/trends?view=table&project=img&environment=prod');
+await loaded();
+check((await page.locator('[data-testid=table-image-age] tbody tr').count()) === 1 && (await page.locator('[data-testid=table-image-age] tbody').innerText()).includes('img'), 'the image age of project img lists its image');
+await page.goto(base + '/trends?view=table&project=shop');
+await loaded();
+check((await page.locator('section[aria-labelledby=image-age-h] .empty').count()) === 1, 'the image age of project shop (no image) says nothing runs');
 
 await page.goto(findingURL);
 await page.locator('[data-testid=summary]').waitFor();
@@ -339,6 +412,10 @@ sc = (await context.cookies()).find((c) => c.name === 'vigil_session');
   }
   check(n === 2 && breached === 1 && due === 1, `the project's medium finding is badged "SLA breached", its low one "due soon" (${breached}, ${due} of ${n})`);
   check((await page.locator('section[aria-labelledby=sla-h] [data-testid=breached-MEDIUM]').innerText()) === '1', 'the project\'s SLA view counts the breach');
+  // The breach costs score: 93 - 15(1-e^(-1/5)) = 90.0 -> 90.
+  const sla = (await page.locator('[data-testid=score-components] tbody tr').allInnerTexts()).find((r) => r.startsWith('sla_breaches')).split('\t');
+  const now = (await page.locator('section[aria-labelledby=score-h] [data-testid=score] > span').first().innerText()).trim();
+  check(now === '90' && sla[2].trim() === '1' && sla[3].trim() === '2.72', `after 175 days shop's score is 90, its sla_breaches component 1 (penalty ${sla[3]})`);
 }
 await shot('project-sla', false);
 await axe('project (SLA badges, dark)');

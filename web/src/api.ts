@@ -267,3 +267,68 @@ export interface Remediation {
   by_team: Group[] | null;
   by_environment: Group[] | null;
 }
+
+/** ScoreComponent is one part of a security score (docs/score.md). */
+export interface ScoreComponent {
+  name: string;
+  weight: number;
+  value: number;
+  scale: number;
+  penalty: number;
+  count: number;
+  explain: string;
+}
+
+/** ProjectScore is GET /api/v1/projects/{p}/score (and an item of /api/v1/scores). */
+export interface ProjectScore {
+  project: string;
+  environment?: string;
+  now: string;
+  score: number;
+  grade: string;
+  components: ScoreComponent[] | null;
+}
+
+export interface Scores {
+  now: string;
+  items: ProjectScore[] | null;
+}
+
+export interface BaseImage {
+  name?: string;
+  digest?: string;
+  source: string;
+  artifact_id?: number;
+  project?: string;
+  built?: string;
+  age_days?: number;
+}
+
+/** DeploymentFreshness is one running deployment of an image (docs/freshness.md). */
+export interface DeploymentFreshness {
+  deployment_id: number;
+  project: string;
+  environment: string;
+  service: string;
+  cluster?: string;
+  namespace?: string;
+  artifact_id: number;
+  digest: string;
+  name: string;
+  since: string;
+  built?: string;
+  built_from?: string;
+  age_days: number;
+  running_days: number;
+  known_age: boolean;
+  build_to_deploy_days?: number;
+  base?: BaseImage;
+  too_old: boolean;
+}
+
+/** Freshness is GET /api/v1/freshness and /api/v1/projects/{p}/freshness. */
+export interface Freshness {
+  now: string;
+  max_image_age_days: number;
+  deployments: DeploymentFreshness[] | null;
+}

@@ -29,7 +29,11 @@ import (
 // inert), accepts it with an expiry, sees the count drop, searches by
 // alias and by package name, checks that the trends page draws every
 // chart and has its tables (an image with a creation time runs in prod for
-// the image age), moves the test clock 175 days on to see SLA breaches and
+// the image age, from the freshness API), checks the security scores (the
+// overview's worst scores, the project's score with its components and
+// per environment) and the freshness sections (the overview's oldest
+// images, the project's image age and too-old badge: the serve config
+// sets freshness.max_image_age_days), moves the test clock 175 days on to see SLA breaches and
 // findings due soon badged, and logs out; it checks every page with
 // axe-core and compares the overview and finding screenshots with
 // web/e2e/reference (pixelmatch, with a tolerance).
@@ -76,7 +80,13 @@ func TestDashboardE2E(t *testing.T) {
 	data := t.TempDir()
 	admin := run(t, bin, "token", "create", "--data-dir", data, "--role", "admin", "--name", "e2e-admin")
 	writer := run(t, bin, "token", "create", "--data-dir", data, "--role", "writer", "--name", "alice")
-	srv := serve(t, bin, "--data-dir", data, "--vulndb-from", m.url, "--refresh-interval", "0", "--test-clock")
+	// The serve config's freshness limit: the image built 2025-06-01 is
+	// too old (docs/freshness.md).
+	config := filepath.Join(t.TempDir(), "vigil-serve.yaml")
+	if err := os.WriteFile(config, []byte("freshness:\n  max_image_age_days: 90\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := serve(t, bin, "--config", config, "--data-dir", data, "--vulndb-from", m.url, "--refresh-interval", "0", "--test-clock")
 
 	// Real SBOMs through the API: Vigil's and Syft's CycloneDX of npm
 	// projects, and one holding left-pad, which no advisory names yet.
@@ -86,10 +96,10 @@ func TestDashboardE2E(t *testing.T) {
 		{"pad", "", `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"type":"application","name":"pad"}},"components":[` +
 			`{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"},` +
 			`{"type":"library","name":"minimist","version":"1.2.6","purl":"pkg:npm/minimist@1.2.6"}]}`},
-		// An image (a vigil report with the image's creation time) for
-		// the trends page's image age.
+		// An image (a vigil report with the image's creation time and
+		// its declared base image) for the image ages and the freshness.
 		{"img", "", `{"schema_version":"1.0.0","tool":{"name":"vigil","version":"test"},"target":{"kind":"image","name":"registry.example/img:1"},` +
-			`"image":{"reference":"registry.example/img:1","digest":"sha256:` + strings.Repeat("ab", 32) + `","created":"2025-06-01T00:00:00Z"},` +
+			`"image":{"reference":"registry.example/img:1","digest":"sha256:` + strings.Repeat("ab", 32) + `","created":"2025-06-01T00:00:00Z","base_name":"docker.io/library/alpine:3.22"},` +
 			`"packages":[{"name":"minimist","version":"1.2.6","ecosystem":"npm","purl":"pkg:npm/minimist@1.2.6","locations":[{"path":"package-lock.json"}],"extractor":"npm/packagelock"}],"vulnerabilities":[]}`},
 	}
 	digests := map[string]string{}

@@ -1,4 +1,6 @@
-import { api, type Deployment, type Event, type Finding, type List, type Remediation, SEVERITIES, type Summary } from '../api';
+import { api, type Deployment, type Event, type Finding, type Freshness, type List, type Remediation, type Scores, SEVERITIES, type Summary } from '../api';
+import { OldestImages } from '../freshness';
+import { WorstScores } from '../score';
 import { SLABadge, slaOf } from '../sla';
 import { SLASection } from './slaview';
 import { paths } from '../router';
@@ -9,7 +11,11 @@ export function Overview() {
   const events = useLoad(() => api.get<List<Event>>('/api/v1/events?latest=true&limit=15'), []);
   const deps = useLoad(() => api.get<List<Deployment>>('/api/v1/deployments?active=true&limit=1000'), []);
   const rem = useLoad(() => api.get<Remediation>('/api/v1/metrics/remediation'), []);
+  const scores = useLoad(() => api.get<Scores>('/api/v1/scores?limit=10'), []);
+  const images = useLoad(() => api.get<Freshness>('/api/v1/freshness?limit=10'), []);
   const reload = () => {
+    scores.reload();
+    images.reload();
     rem.reload();
     summary.reload();
     events.reload();
@@ -103,6 +109,7 @@ export function Overview() {
         </Section>
       </div>
       <SLASection rem={rem} projects />
+      <WorstScores load={scores} />
       <Section
         title="Worst projects"
         id="worst"
@@ -192,6 +199,7 @@ export function Overview() {
           </div>
         )}
       </Section>
+      <OldestImages load={images} />
       <Section
         title="Longest-running deployments"
         id="fresh"

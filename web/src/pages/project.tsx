@@ -1,8 +1,10 @@
 import { Fragment } from 'preact';
-import { api, type Artifact, type Deployment, type List, type Project, type Remediation } from '../api';
+import { api, type Artifact, type Deployment, type DeploymentFreshness, type Freshness, type List, type Project, type ProjectScore, qs, type Remediation } from '../api';
+import { days, TooOld } from '../freshness';
+import { ScoreSection } from '../score';
 import { SLASection } from './slaview';
-import { paths, type Route } from '../router';
-import { age, Digest, Section, Time, useLoad } from '../ui';
+import { paths, type Route, setParam } from '../router';
+import { age, Digest, ErrorBox, Section, Time, useLoad } from '../ui';
 import { FindingsList, stateParam } from './findings';
 
 export function ProjectPage({ name, route }: { name: string; route: Route }) {
@@ -13,6 +15,12 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
     [name],
   );
   const rem = useLoad(() => api.get<Remediation>('/api/v1/metrics/remediation?project=' + enc), [name]);
+  // The score's environment is in the URL (?env=); "" is every environment.
+  const env = route.params.get('env') || '';
+  const score = useLoad(() => api.get<ProjectScore>('/api/v1/projects/' + enc + '/score' + qs({ environment: env })), [name, env]);
+  const fresh = useLoad(() => api.get<Freshness>('/api/v1/projects/' + enc + '/freshness'), [name]);
+  const byDeployment = new Map<number, DeploymentFreshness>((fresh.data?.deployments || []).map((d) => [d.deployment_id, d]));
+  const environments = [...new Set((deps.data?.items || []).map((d) => d.environment))].sort();
   const arts = useLoad(() => api.get<List<Artifact>>('/api/v1/projects/' + enc + '/artifacts?limit=100'), [name]);
   return (
     <>
@@ -39,6 +47,7 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
           </dl>
         )}
       </Section>
+      <ScoreSection load={score} environment={env} environments={environments} onEnvironment={(v) => setParam('env', v)} />
       <Section
         title="Deployments"
         load={deps}
@@ -46,41 +55,48 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
         emptyText="Nothing of this project runs anywhere yet."
       >
         {(l) => (
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Environment</th>
-                  <th scope="col">Service</th>
-                  <th scope="col">Where</th>
-                  <th scope="col">Artifact</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">Running for</th>
-                </tr>
-              </thead>
-              <tbody>
-                {l.items
-                  .slice()
-                  .sort((a, b) => a.environment.localeCompare(b.environment) || a.service.localeCompare(b.service))
-                  .map((d) => (
-                    <tr key={d.id}>
-                      <th scope="row">{d.environment}</th>
-                      <td>{d.service}</td>
-                      <td>{[d.cluster, d.namespace].filter(Boolean).join(' / ') || '—'}</td>
-                      <td>
-                        <a href={paths.artifact(d.artifact_id)}>
-                          <Digest d={d.digest} />
-                        </a>
-                      </td>
-                      <td>
-                        <Time t={d.start} />
-                      </td>
-                      <td class="age">{age(d.start)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
+          <>
+            <div class="scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Environment</th>
+                    <th scope="col">Service</th>
+                    <th scope="col">Where</th>
+                    <th scope="col">Artifact</th>
+                    <th scope="col">Since</th>
+                    <th scope="col">Running for</th>
+                    <th scope="col">Image age</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {l.items
+                    .slice()
+                    .sort((a, b) => a.environment.localeCompare(b.environment) || a.service.localeCompare(b.service))
+                    .map((d) => (
+                      <tr key={d.id}>
+                        <th scope="row">{d.environment}</th>
+                        <td>{d.service}</td>
+                        <td>{[d.cluster, d.namespace].filter(Boolean).join(' / ') || '—'}</td>
+                        <td>
+                          <a href={paths.artifact(d.artifact_id)}>
+                            <Digest d={d.digest} />
+                          </a>
+                        </td>
+                        <td>
+                          <Time t={d.start} />
+                        </td>
+                        <td class="age">{age(d.start)}</td>
+                        <td data-testid="image-age">
+                          <ImageAge f={byDeployment.get(d.id)} state={fresh.error ? 'failed' : fresh.data === undefined ? 'loading' : 'loaded'} limit={fresh.data?.max_image_age_days || 0} />
+                        </td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </div>
+            {fresh.error && <ErrorBox error={fresh.error} retry={fresh.reload} />}
+          </>
         )}
       </Section>
       <Section title="Artifacts" load={arts} empty={(l) => l.items.length === 0} emptyText="No artifact pushed yet.">
@@ -123,6 +139,20 @@ export function ProjectPage({ name, route }: { name: string; route: Route }) {
       </Section>
       <SLASection rem={rem} />
       <FindingsList filter={{ project: name }} state={stateParam(route.params)} sla={{ rem: rem.data }} />
+    </>
+  );
+}
+
+/** ImageAge is how long ago the deployment's image was built (its reverse uptime), badged when too old. */
+function ImageAge({ f, state, limit }: { f?: DeploymentFreshness; state: 'loading' | 'failed' | 'loaded'; limit: number }) {
+  if (!f) return <span class="muted">{state === 'loading' ? 'loading…' : state === 'failed' ? 'not loaded' : 'not an image'}</span>;
+  if (!f.known_age) return <span class="muted">unknown build time</span>;
+  return (
+    <>
+      <span class="age" title={f.built ? 'built ' + f.built + (f.built_from === 'history' ? ' (from the layer history)' : '') : undefined}>
+        {days(f)}
+      </span>{' '}
+      <TooOld d={f} limit={limit} />
     </>
   );
 }

@@ -1,13 +1,12 @@
-import { api, type Artifact, type Deployment, type List, type Project, qs, type Remediation, SEVERITIES, type Summary, type Trends } from '../api';
+import { api, type DeploymentFreshness, type Freshness, type List, type Project, qs, type Remediation, SEVERITIES, type Summary, type Trends } from '../api';
 import { BarChart, LineChart, type Series } from '../chart';
-import { begin } from '../loaded';
 import { paths, type Route, setParam } from '../router';
 import { Digest, Section, Sev, Time, useLoad } from '../ui';
 
 // Trends (issue 15): open findings over time, SLA breaches over time,
 // MTTR and SLA compliance by severity (GET /api/v1/metrics/trends and
 // /remediation), and the age of the images that run now (from the
-// deployments and their artifacts' image.created). Every chart has the
+// freshness API, one request). Every chart has the
 // same numbers as a table: ?view=table shows the tables instead.
 
 const RANGES = [
@@ -349,9 +348,8 @@ function Compliance({ r, view }: { r: Remediation; view: string }) {
 }
 
 interface ImageRow {
-  d: Deployment;
-  created?: string;
-  ageDays?: number;
+  d: DeploymentFreshness;
+  ageDays: number;
 }
 
 const AGE_BUCKETS: [number, string][] = [
@@ -362,49 +360,28 @@ const AGE_BUCKETS: [number, string][] = [
   [Infinity, 'over a year'],
 ];
 
-// imageAges reads what runs now and the creation time of each running
-// image (GET /api/v1/artifacts/{id}: image.created). At most MAX_IMAGES
-// artifacts are read, the longest-running first; the answer says when
-// more run.
-const MAX_IMAGES = 200;
+// imageAges reads the age of every image that runs now from the
+// freshness API, in one request: the project's (every deployment) or the
+// portfolio's (the MAX_IMAGES oldest; the answer says when there may be
+// more). The server computes the ages with its clock.
+const MAX_IMAGES = 1000;
 
-async function imageAges(project: string, environment: string): Promise<{ rows: ImageRow[]; more: number }> {
-  const l = await api.get<List<Deployment>>('/api/v1/deployments' + qs({ active: true, limit: 1000, project, environment }));
-  const ds = l.items.slice().sort((a, b) => a.start.localeCompare(b.start) || a.id - b.id);
-  const ids = [...new Set(ds.map((d) => d.artifact_id))];
-  const read = ids.slice(0, MAX_IMAGES);
-  const arts = new Map<number, Artifact>();
-  let i = 0;
-  const worker = async () => {
-    while (i < read.length) {
-      const id = read[i++];
-      const end = begin();
-      try {
-        arts.set(id, await api.get<Artifact>('/api/v1/artifacts/' + id));
-      } finally {
-        end();
-      }
-    }
-  };
-  await Promise.all([1, 2, 3, 4, 5, 6].map(worker));
-  const now = Date.now();
-  const rows: ImageRow[] = [];
-  for (const d of ds) {
-    const a = arts.get(d.artifact_id);
-    const created = a?.image?.created;
-    if (!a || a.kind !== 'image' || !created || isNaN(new Date(created).getTime())) continue;
-    rows.push({ d, created, ageDays: Math.max(0, (now - new Date(created).getTime()) / DAY) });
-  }
-  rows.sort((a, b) => b.ageDays! - a.ageDays!);
-  return { rows, more: Math.max(0, ids.length - read.length) + (l.next_cursor ? 1 : 0) };
+async function imageAges(project: string, environment: string): Promise<{ rows: ImageRow[]; more: boolean }> {
+  const f = project
+    ? await api.get<Freshness>('/api/v1/projects/' + encodeURIComponent(project) + '/freshness' + qs({ environment }))
+    : await api.get<Freshness>('/api/v1/freshness' + qs({ environment, limit: MAX_IMAGES }));
+  const ds = f.deployments || [];
+  const rows = ds.filter((d) => d.known_age).map((d) => ({ d, ageDays: d.age_days }));
+  rows.sort((a, b) => b.ageDays - a.ageDays || a.d.deployment_id - b.d.deployment_id);
+  return { rows, more: !project && ds.length >= MAX_IMAGES };
 }
 
-function ImageAge({ l, view }: { l: { rows: ImageRow[]; more: number }; view: string }) {
-  const counts = AGE_BUCKETS.map(([le], i) => l.rows.filter((r) => r.ageDays! <= le && (i === 0 || r.ageDays! > AGE_BUCKETS[i - 1][0])).length);
+function ImageAge({ l, view }: { l: { rows: ImageRow[]; more: boolean }; view: string }) {
+  const counts = AGE_BUCKETS.map(([le], i) => l.rows.filter((r) => r.ageDays <= le && (i === 0 || r.ageDays > AGE_BUCKETS[i - 1][0])).length);
   const note = (
     <p class="muted small">
-      The age is now minus the image's creation time (its config's <code>created</code>), for every deployment running now
-      {l.more > 0 ? `; only the ${MAX_IMAGES} longest-running artifacts are read` : ''}.
+      The age is now minus the image's build time (its config's <code>created</code>, or the newest time of its layer history), for every deployment of an image running now
+      {l.more ? `; only the ${MAX_IMAGES} oldest are counted` : ''}.
     </p>
   );
   if (view !== 'table')
@@ -452,7 +429,7 @@ function ImageAge({ l, view }: { l: { rows: ImageRow[]; more: number }; view: st
               <th scope="col">Project</th>
               <th scope="col">Service</th>
               <th scope="col">Artifact</th>
-              <th scope="col">Image created</th>
+              <th scope="col">Image built</th>
               <th scope="col" class="num">
                 Age (days)
               </th>
@@ -460,7 +437,7 @@ function ImageAge({ l, view }: { l: { rows: ImageRow[]; more: number }; view: st
           </thead>
           <tbody>
             {l.rows.slice(0, 50).map((r) => (
-              <tr key={r.d.id}>
+              <tr key={r.d.deployment_id}>
                 <th scope="row">{r.d.environment}</th>
                 <td>
                   <a href={paths.project(r.d.project)}>{r.d.project}</a>
@@ -472,9 +449,9 @@ function ImageAge({ l, view }: { l: { rows: ImageRow[]; more: number }; view: st
                   </a>
                 </td>
                 <td>
-                  <Time t={r.created} />
+                  <Time t={r.d.built} />
                 </td>
-                <td class="num age">{Math.floor(r.ageDays!)}</td>
+                <td class="num age">{Math.floor(r.ageDays)}</td>
               </tr>
             ))}
           </tbody>
