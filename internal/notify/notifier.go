@@ -232,11 +232,21 @@ func (n *Notifier) scan(ctx context.Context) (int, error) {
 		if len(evs) == 0 {
 			return total, nil
 		}
-		events, err := n.translate(ctx, evs)
+		rules, err := n.Rules(ctx)
 		if err != nil {
 			return total, err
 		}
-		rules, err := n.Rules(ctx)
+		// Only the kinds some rule selects are read (a server without
+		// rules just advances the cursor).
+		wanted := map[string]bool{}
+		for _, r := range rules {
+			for _, k := range Kinds {
+				if r.selects(k) {
+					wanted[k] = true
+				}
+			}
+		}
+		events, err := n.translate(ctx, evs, wanted)
 		if err != nil {
 			return total, err
 		}
@@ -260,15 +270,15 @@ func (n *Notifier) scan(ctx context.Context) (int, error) {
 // translate turns events-table rows into notification events: a finding
 // created is finding.new, a finding going to fixed is finding.resolved,
 // one going back to open finding.reopened, a digest the registry watcher
-// scanned (store.EventRegistryDigestSeen) registry.new_digest. Others
-// notify nothing.
-func (n *Notifier) translate(ctx context.Context, evs []store.Event) ([]Event, error) {
+// scanned (store.EventRegistryDigestSeen) registry.new_digest; only the
+// kinds in wanted (those some rule selects). Others notify nothing.
+func (n *Notifier) translate(ctx context.Context, evs []store.Event, wanted map[string]bool) ([]Event, error) {
 	var ids []int64
 	var out []Event
 	kinds := make([]string, len(evs))
 	for i, e := range evs {
 		switch {
-		case e.Kind == store.EventRegistryDigestSeen:
+		case e.Kind == store.EventRegistryDigestSeen && wanted[KindRegistryDigest]:
 			// The registry watcher's new digest: no finding to read.
 			var d struct {
 				Repository string `json:"repository"`
@@ -294,6 +304,10 @@ func (n *Notifier) translate(ctx context.Context, evs []store.Event) ([]Event, e
 		case e.Kind == store.EventFindingState && e.To == store.StateOpen && e.From != "" && e.From != store.StateOpen:
 			kinds[i] = KindFindingReopened
 		default:
+			continue
+		}
+		if !wanted[kinds[i]] {
+			kinds[i] = ""
 			continue
 		}
 		ids = append(ids, e.FindingID)
