@@ -276,7 +276,7 @@ func (s *Server) Scores(ctx context.Context, sc store.Scope, project, environmen
 			}
 		}
 	}
-	if err := s.eachOpenFinding(ctx, store.FindingFilter{Scope: sc, Project: project, Environment: environment}, func(v *store.FindingView) bool {
+	if err := s.eachOpenFinding(ctx, store.FindingFilter{Scope: sc, Project: project, Environment: environment, Lean: true}, func(v *store.FindingView) bool {
 		in := get(v.Project)
 		in.Findings = append(in.Findings, s.scoreFinding(v, now))
 		return true
@@ -294,6 +294,17 @@ func (s *Server) Scores(ctx context.Context, sc store.Scope, project, environmen
 		return strings.Compare(a.Project, b.Project)
 	})
 	return out, nil
+}
+
+// cachedScores is Scores for the request's principal through the read
+// cache: an answer holds while the data (the store generation), the
+// exploitation data and the minute of the server's clock are the same
+// (scores count SLA breaches and image ages, which the clock moves).
+func (s *Server) cachedScores(ctx context.Context, project, environment string) ([]ProjectScore, error) {
+	key := cacheKey("scores"+s.exploit.tag()+s.now().UTC().Truncate(time.Minute).Format(time.RFC3339), principal(ctx), [2]string{project, environment})
+	return through(ctx, s.reads, key, func(ss []ProjectScore) int { return 512 + 1024*len(ss) }, func() ([]ProjectScore, error) {
+		return s.Scores(ctx, principal(ctx).Scope(), project, environment)
+	})
 }
 
 func (s *Server) registerFreshness() {
@@ -366,7 +377,7 @@ func (s *Server) registerFreshness() {
 		if _, err := s.store.GetProject(ctx, in.Project); err != nil {
 			return nil, storeErr(err)
 		}
-		ss, err := s.Scores(ctx, principal(ctx).Scope(), in.Project, in.Environment)
+		ss, err := s.cachedScores(ctx, in.Project, in.Environment)
 		if err != nil {
 			return nil, storeErr(err)
 		}
@@ -389,7 +400,7 @@ func (s *Server) registerFreshness() {
 		Environment string `query:"environment" maxLength:"64"`
 		Limit       int    `query:"limit" minimum:"0" maximum:"1000" doc:"at most this many projects (default 20)"`
 	}) (*scoresOut, error) {
-		ss, err := s.Scores(ctx, principal(ctx).Scope(), "", in.Environment)
+		ss, err := s.cachedScores(ctx, "", in.Environment)
 		if err != nil {
 			return nil, storeErr(err)
 		}

@@ -164,6 +164,10 @@ type FindingFilter struct {
 	Fixable       *bool
 	FirstSeenFrom time.Time
 	FirstSeenTo   time.Time
+	// Lean lists the findings alone: the views' Artifact (but its id),
+	// Package and Environments are left empty (callers that only count,
+	// such as the scores, read a tenth as much).
+	Lean bool
 	Page
 }
 

@@ -633,6 +633,26 @@ func testListFindings(t *testing.T, s *Store, c *clock, _ string) {
 			if diff := cmp.Diff(tt.want, got); diff != "" || next != "" {
 				t.Errorf("ListFindings mismatch (-want +got), next %q:\n%s", next, diff)
 			}
+			// Lean lists the same findings, without what is around them.
+			lf := tt.f
+			lf.Lean = true
+			lean, next, err := s.ListFindings(ctx, lf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var full, bare []Finding
+			for i := range fs {
+				full = append(full, fs[i].Finding)
+			}
+			for i := range lean {
+				bare = append(bare, lean[i].Finding)
+				if lean[i].Package != nil || lean[i].Environments != nil || lean[i].Artifact.ID != lean[i].ArtifactID {
+					t.Errorf("lean view %+v carries more than the finding", lean[i])
+				}
+			}
+			if diff := cmp.Diff(full, bare); diff != "" || next != "" {
+				t.Errorf("Lean ListFindings differs (-full +lean), next %q:\n%s", next, diff)
+			}
 		})
 	}
 	if _, _, err := s.ListFindings(ctx, FindingFilter{States: make([]string, MaxFilterValues+1)}); !errors.Is(err, ErrInvalid) {

@@ -91,8 +91,10 @@ func (s *Store) views(ctx context.Context, q string, args ...any) ([]FindingView
 		return out, err
 	}
 	var ids []any
+	seen := make(map[int64]bool)
 	for _, v := range out {
-		if !slices.Contains(ids, any(v.ArtifactID)) {
+		if !seen[v.ArtifactID] {
+			seen[v.ArtifactID] = true
 			ids = append(ids, v.ArtifactID)
 		}
 	}
@@ -209,6 +211,24 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]FindingVie
 		return nil, "", w.err
 	}
 	lim := f.limit()
+	if f.Lean {
+		q := "SELECT " + findingCols + findingFrom
+		if f.Ecosystem != "" || f.PURL != "" {
+			q += " LEFT JOIN packages p ON p.id = f.package_id"
+		}
+		rows, err := s.query(ctx, q+w.String()+" ORDER BY f.id LIMIT ?", append(w.args, lim)...)
+		if err != nil {
+			return nil, "", fmt.Errorf("list findings: %w", err)
+		}
+		out, err := collect(rows, func(r scanner) (FindingView, error) {
+			f, err := scanFinding(r)
+			return FindingView{Finding: f, Artifact: ArtifactRef{ID: f.ArtifactID}}, err
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("list findings: %w", err)
+		}
+		return out, pageCursor(out, lim, func(v FindingView) int64 { return v.ID }), nil
+	}
 	out, err := s.views(ctx, viewQuery+w.String()+" ORDER BY f.id LIMIT ?", append(w.args, lim)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list findings: %w", err)
