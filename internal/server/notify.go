@@ -26,19 +26,23 @@ func (s *Server) newNotifier() error {
 	n, err := notify.New(notify.Options{
 		Store: s.store, Config: cfg, Logger: s.log.With("component", "notify"), Now: s.now,
 		Owner: s.jobs.owner, SLA: s.opts.SLA, Outcome: s.NotificationDelivered,
-		KEV: func(id string, aliases []string) bool {
-			if s.exploit == nil {
-				return false
-			}
-			kev, _ := s.exploit.data().Lookup(id, aliases)
-			return kev != nil
-		},
+		KEV: s.kevListed,
 	})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	s.notifier = n
 	return nil
+}
+
+// kevListed says whether a vulnerability (id or an alias) is in the
+// server's CISA KEV catalog (notification and tracker rules' kev_only).
+func (s *Server) kevListed(id string, aliases []string) bool {
+	if s.exploit == nil {
+		return false
+	}
+	kev, _ := s.exploit.data().Lookup(id, aliases)
+	return kev != nil
 }
 
 // Notifier is the server's notifier: the registry watcher publishes its

@@ -51,7 +51,7 @@ func newTrackers(s *Server) (*trackerRunner, error) {
 	}
 	rc, err := tracker.New(tracker.Options{
 		Store: s.store, Set: set, SLA: s.opts.SLA, DueWithin: s.opts.DueWithin, Now: s.now,
-		Owner: s.jobs.owner, Logger: s.log.With("component", "tracker"), Hook: set.Hook,
+		Owner: s.jobs.owner, Logger: s.log.With("component", "tracker"), Hook: set.Hook, KEV: s.kevListed,
 	})
 	if err != nil {
 		return nil, err

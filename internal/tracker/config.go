@@ -164,11 +164,6 @@ func (r Rule) validate() error {
 	if len(r.Select.Kinds) > 0 {
 		errs = append(errs, errors.New("select: kinds do not apply to a tracker rule (it tracks open vulnerability findings)"))
 	}
-	if r.Select.KEVOnly {
-		// The server's findings carry no KEV listing yet: a kev_only rule
-		// would silently track nothing.
-		errs = append(errs, errors.New("select: kev_only is not supported: findings carry no KEV data"))
-	}
 	if len(r.Labels) > 20 {
 		errs = append(errs, fmt.Errorf("%d labels, more than 20", len(r.Labels)))
 	}

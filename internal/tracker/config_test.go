@@ -44,7 +44,6 @@ func TestParse(t *testing.T) {
 		{"duplicate name", "rules:\n  - {name: a, github: {repo: o/r, token_env: T}}\n  - {name: a, github: {repo: o/s, token_env: T}}\n", "used twice"},
 		{"bad name", "rules:\n  - {name: 'A!', github: {repo: o/r, token_env: T}}\n", "name"},
 		{"kinds", "rules:\n  - {name: a, select: {kinds: [finding.new]}, github: {repo: o/r, token_env: T}}\n", "kinds do not apply"},
-		{"kev", "rules:\n  - {name: a, select: {kev_only: true}, github: {repo: o/r, token_env: T}}\n", "kev_only"},
 		{"bad glob", "rules:\n  - {name: a, select: {projects: ['[']}, github: {repo: o/r, token_env: T}}\n", "glob"},
 		{"bad severity", "rules:\n  - {name: a, select: {min_severity: huge}, github: {repo: o/r, token_env: T}}\n", "severity"},
 		{"short full reconcile", "full_reconcile: 1s\n", "full_reconcile"},

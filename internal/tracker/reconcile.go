@@ -63,6 +63,10 @@ type Options struct {
 	// Hook, in tests, runs at a stage (StageCreated); an error stops the
 	// sync right there, as a crash would.
 	Hook func(stage string) error
+	// KEV says whether a vulnerability (id and aliases) is in the known
+	// exploited catalog the server holds (nil: none); a rule's kev_only
+	// tracks only those.
+	KEV func(id string, aliases []string) bool
 }
 
 // Reconciler syncs issues.
@@ -197,7 +201,8 @@ func (r *Reconciler) SyncProject(ctx context.Context, project string) (Result, e
 		}
 		byGroup := map[string][]store.FindingView{}
 		for _, f := range open {
-			sub := notify.Subject{Project: project, Environments: f.Environments, Severity: f.Severity, HasSeverity: true, Fixable: f.FixedVersion != ""}
+			sub := notify.Subject{Project: project, Environments: f.Environments, Severity: f.Severity, HasSeverity: true, Fixable: f.FixedVersion != "",
+				KEV: t.Rule.Select.KEVOnly && r.o.KEV != nil && r.o.KEV(f.VulnerabilityID, f.Aliases)}
 			if t.Rule.Select.Match(sub) {
 				byGroup[f.VulnerabilityID] = append(byGroup[f.VulnerabilityID], f)
 			}

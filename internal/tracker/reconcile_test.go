@@ -362,3 +362,30 @@ func TestBadToken(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileKEVOnly: a kev_only rule opens issues only for the groups
+// the server's KEV catalog lists (Options.KEV).
+func TestReconcileKEVOnly(t *testing.T) {
+	sc := sinkCases[0]
+	st := openStore(t)
+	rule, fk, _ := sc.make(t)
+	rule.Select = notify.Selector{KEVOnly: true}
+	set, err := tracker.Load(tracker.Config{Rules: []tracker.Rule{rule}}, tracker.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := tracker.New(tracker.Options{Store: st, Set: set, SLA: store.SLAPolicy{Default: store.DefaultSLADays}, Owner: "a",
+		KEV: func(id string, _ []string) bool { return id == "GHSA-kev" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, mm := npm("left-pad", "1.3.0"), npm("minimist", "1.2.0")
+	push(t, st, "web", 1, []inventory.Package{lp, mm}, vuln("GHSA-kev", lp, severity.Medium, ""), vuln("GHSA-other", mm, severity.Critical, "2.0.0"))
+	if _, err := rc.SyncAll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	issues := fk.Issues()
+	if len(issues) != 1 || !strings.Contains(issues[0].Body, "GHSA-kev") || strings.Contains(issues[0].Body, "GHSA-other") {
+		t.Fatalf("issues = %+v, want one for GHSA-kev only", issues)
+	}
+}
