@@ -280,11 +280,7 @@ func (n *Notifier) translate(ctx context.Context, evs []store.Event, wanted map[
 		switch {
 		case e.Kind == store.EventRegistryDigestSeen && wanted[KindRegistryDigest]:
 			// The registry watcher's new digest: no finding to read.
-			var d struct {
-				Repository string `json:"repository"`
-				Tag        string `json:"tag"`
-				Digest     string `json:"digest"`
-			}
+			var d store.RegistryDigestEvent
 			if err := json.Unmarshal(e.Data, &d); err != nil {
 				return nil, fmt.Errorf("event %d (%s): %w", e.Seq, e.Kind, err)
 			}

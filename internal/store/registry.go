@@ -40,6 +40,15 @@ type RegistryDigest struct {
 	Actor     string
 }
 
+// RegistryDigestEvent is the Data of an EventRegistryDigestSeen event
+// (the notifier reads it back).
+type RegistryDigestEvent struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	Digest     string `json:"digest"`
+	Reference  string `json:"reference"`
+}
+
 // RegistryDigestResult tells what RecordRegistryDigest did.
 type RegistryDigestResult struct {
 	// New is false when the digest was seen for the repository before:
@@ -148,7 +157,7 @@ func (s *Store) RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *
 		}
 		pkgs = groupPackages(in.Packages)
 	}
-	data, err := json.Marshal(map[string]string{"repository": d.Repository, "tag": d.Tag, "digest": d.Digest, "reference": d.Reference})
+	data, err := json.Marshal(RegistryDigestEvent{Repository: d.Repository, Tag: d.Tag, Digest: d.Digest, Reference: d.Reference})
 	if err != nil {
 		return res, err
 	}
