@@ -10,7 +10,8 @@
 # Usage: bench/serve-ingest.sh [sqlite|postgres|both]   (default: both)
 # Environment: N (10000), C (8), PG_URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
 # VIGIL (a vigil binary to measure instead of building this tree's into /tmp/vigil),
-# PERF_OUT (record the server's CPU samples during the pushes with
+# PREGEN (1: ingestload generates every body before the pushes; 0: each just
+# before its push, on the clients' CPU), PERF_OUT (record the server's CPU samples during the pushes with
 # `perf record -e cpu-clock -g` into this file, for `perf report`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,7 +67,7 @@ run() {
     perf record -q -e cpu-clock -F 999 -g -p "$pid" -o "$PERF_OUT.$backend" 2>/dev/null &
     perfpid=$!
   fi
-  VIGIL_TOKEN=$tok "$work/ingestload" -url "http://127.0.0.1:$port" -n "$N" -c "$C" >"$work/$backend.json"
+  VIGIL_TOKEN=$tok "$work/ingestload" -url "http://127.0.0.1:$port" -n "$N" -c "$C" -pregen="$([ "${PREGEN:-1}" = 1 ] && echo true || echo false)" >"$work/$backend.json"
   if [ -n "$perfpid" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
   local cpu1 hwm rss load1
   cpu1=$(cpu_s "$pid")
@@ -85,7 +86,9 @@ print(f"{b}: {n} SBOMs ({r['failed']} failed) from {r['clients']} clients in {r[
       f"latency p50 {r['latency_ms_p50']:.0f} ms, p99 {r['latency_ms_p99']:.0f} ms; "
       f"server CPU {1000*(float(c1)-float(c0))/max(n,1):.2f} ms/SBOM; "
       f"peak RSS {int(h1)//1024} MiB (VmHWM; {int(h0)//1024} MiB after start-up, max sampled VmRSS during pushes {int(rss)//1024} MiB); "
-      f"gzip body {r['mean_gzip_bytes']//1024} KiB; load average {l0} -> {l1}")
+      f"gzip body {r['mean_gzip_bytes']//1024} KiB; "
+      f"clients' CPU {r.get('client_cpu_ms_per_sbom', 0):.2f} ms/SBOM (bodies {'generated before the pushes' if r.get('pregenerated') else 'generated during the pushes'}); "
+      f"load average {l0} -> {l1}")
 PY
   if [ "$backend" = postgres ]; then psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null; schema=; fi
 }

@@ -130,8 +130,7 @@ func (s *Store) runGroup(ctx context.Context, group []*ingestReq) {
 	if len(live) == 0 {
 		return
 	}
-	defer s.uncheckedForeignKeys(ctx)()
-	err := s.writeLocked(ctx, func(t *tx) error {
+	err := s.writeOn(ctx, s.ic, func(t *tx) error {
 		for _, r := range live {
 			res, err := t.ingest(ctx, r.in, r.pkgs)
 			if err != nil {
@@ -149,37 +148,12 @@ func (s *Store) runGroup(ctx context.Context, group []*ingestReq) {
 		return
 	}
 	for _, r := range live {
-		r.err = s.writeLocked(ctx, func(t *tx) error {
+		r.err = s.writeOn(ctx, s.ic, func(t *tx) error {
 			var err error
 			r.res, err = t.ingest(ctx, r.in, r.pkgs)
 			return err
 		})
 		close(r.done)
-	}
-}
-
-// uncheckedForeignKeys turns SQLite's foreign key checks off on the
-// writer's connection until the returned function turns them back on; it
-// runs between transactions, with wmu held. An ingest writes only ids it
-// resolved in its own transaction or read from the cache of committed
-// rows, and projects, artifacts and packages are never deleted, so the
-// checks cannot fail there; they cost two B-tree look-ups per
-// artifact-package link. Every other write keeps them. PostgreSQL keeps
-// them always.
-func (s *Store) uncheckedForeignKeys(ctx context.Context) (restore func()) {
-	if s.backend != BackendSQLite {
-		return func() {}
-	}
-	if _, err := s.w.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return func() {}
-	}
-	return func() {
-		if _, err := s.w.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err != nil {
-			// A connection left without checks must not serve other writes.
-			s.log.Error("restore foreign key checks", "err", err)
-			s.w.SetMaxIdleConns(0)
-			s.w.SetMaxIdleConns(1)
-		}
 	}
 }
 

@@ -94,7 +94,7 @@ func (s *Store) jobWrite(ctx context.Context, fn func(t *tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{s: s, tx: sqltx}
+	t := &tx{s: s, c: s.wc, tx: sqltx}
 	if err := fn(t); err != nil {
 		sqltx.Rollback()
 		return err
