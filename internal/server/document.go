@@ -92,7 +92,7 @@ func decodeDocument(data []byte) (doc *document, err error) {
 	}()
 	head := data[:min(len(data), 4096)]
 	if f := sbom.Sniff(head); f != "" {
-		pkgs, format, skipped, err := codec.Decode(bytes.NewReader(data), "sbom")
+		pkgs, format, skipped, err := codec.DecodeBytes(data, "sbom")
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errDocument, err)
 		}

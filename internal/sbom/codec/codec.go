@@ -4,6 +4,7 @@ package codec
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -48,12 +49,38 @@ func Decode(r io.Reader, path string) (pkgs []inventory.Package, format string, 
 		comps, err = spdx.Decode(br, false)
 	case sbom.SPDXTagValue:
 		comps, err = spdx.Decode(br, true)
-	default:
+	}
+	return packagesOf(comps, format, path, err)
+}
+
+// DecodeBytes is Decode of a document in memory, as the server holds a
+// pushed one: not buffered or copied again.
+func DecodeBytes(data []byte, path string) (pkgs []inventory.Package, format string, skipped int, err error) {
+	format = sbom.Sniff(data[:min(len(data), 4096)])
+	var comps []sbom.Component
+	switch format {
+	case sbom.CycloneDXJSON:
+		comps, err = cyclonedx.DecodeBytes(data, false)
+	case sbom.CycloneDXXML:
+		comps, err = cyclonedx.DecodeBytes(data, true)
+	case sbom.SPDXJSON:
+		comps, err = spdx.Decode(bytes.NewReader(data), false)
+	case sbom.SPDXTagValue:
+		comps, err = spdx.Decode(bytes.NewReader(data), true)
+	}
+	return packagesOf(comps, format, path, err)
+}
+
+// packagesOf turns the decoded components of a document of format into
+// packages.
+func packagesOf(comps []sbom.Component, format, path string, err error) (pkgs []inventory.Package, _ string, skipped int, _ error) {
+	if format == "" {
 		return nil, "", 0, fmt.Errorf("%s: not a CycloneDX or SPDX document", path)
 	}
 	if err != nil {
 		return nil, format, 0, fmt.Errorf("%s: %w", path, err)
 	}
+	pkgs = make([]inventory.Package, 0, len(comps))
 	for _, c := range comps {
 		p, ok := sbom.ToPackage(c, path, Name)
 		if !ok {
@@ -61,6 +88,9 @@ func Decode(r io.Reader, path string) (pkgs []inventory.Package, format string, 
 			continue
 		}
 		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 {
+		pkgs = nil // as before: no packages is a nil list
 	}
 	return pkgs, format, skipped, nil
 }

@@ -3,6 +3,7 @@
 package cyclonedx
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -250,18 +251,32 @@ func sourceOf(id string) *cdx.Source {
 // Decode reads a CycloneDX BOM (JSON or XML, any 1.x version the library
 // reads) into components, walking nested components.
 func Decode(r io.Reader, xml bool) ([]sbom.Component, error) {
-	format := cdx.BOMFileFormatJSON
-	if xml {
-		format = cdx.BOMFileFormatXML
-	}
 	var bom cdx.BOM
 	if xml {
-		if err := cdx.NewBOMDecoder(r, format).Decode(&bom); err != nil {
+		if err := cdx.NewBOMDecoder(r, cdx.BOMFileFormatXML).Decode(&bom); err != nil {
 			return nil, fmt.Errorf("decode CycloneDX: %w", err)
 		}
 	} else if err := decodeJSON(r, &bom); err != nil {
 		return nil, fmt.Errorf("decode CycloneDX: %w", err)
 	}
+	return components(&bom)
+}
+
+// DecodeBytes is Decode of a document in memory (read once, not copied
+// again).
+func DecodeBytes(b []byte, xml bool) ([]sbom.Component, error) {
+	if xml {
+		return Decode(bytes.NewReader(b), true)
+	}
+	var bom cdx.BOM
+	if err := decodeJSONBytes(b, &bom); err != nil {
+		return nil, fmt.Errorf("decode CycloneDX: %w", err)
+	}
+	return components(&bom)
+}
+
+// components walks a decoded BOM's components.
+func components(bom *cdx.BOM) ([]sbom.Component, error) {
 	depsOf := map[string][]string{}
 	if bom.Dependencies != nil {
 		for _, d := range *bom.Dependencies {
@@ -270,8 +285,11 @@ func Decode(r io.Reader, xml bool) ([]sbom.Component, error) {
 			}
 		}
 	}
-	purlOf := map[string]string{}
 	var out []sbom.Component
+	if bom.Components != nil {
+		out = make([]sbom.Component, 0, len(*bom.Components))
+	}
+	purlOf := make(map[string]string, cap(out))
 	var walk func(cs []cdx.Component, depth int) error
 	walk = func(cs []cdx.Component, depth int) error {
 		if depth > 32 {

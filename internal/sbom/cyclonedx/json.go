@@ -22,5 +22,10 @@ func decodeJSON(r io.Reader, bom *cdx.BOM) error {
 	if err != nil {
 		return err
 	}
+	return decodeJSONBytes(b, bom)
+}
+
+// decodeJSONBytes is decodeJSON of a document in memory.
+func decodeJSONBytes(b []byte, bom *cdx.BOM) error {
 	return jsonv2.Unmarshal(b, bom, jsonv1.DefaultOptionsV1())
 }
