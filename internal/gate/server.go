@@ -25,6 +25,10 @@ type ServerState struct {
 	// Images are the image artifacts the answer covers, with their build
 	// times.
 	Images []ServerImage `json:"images"`
+	// MaxImageAgeDays is the server's image-age limit (serve config
+	// freshness.max_image_age_days; 0: none). The gate applies it when its
+	// own gate.max_image_age_days is not set; the gate's value overrides.
+	MaxImageAgeDays int `json:"max_image_age_days,omitempty"`
 	// Truncated is set when the server had more findings than it returns;
 	// the gate fails closed on it.
 	Truncated bool `json:"truncated,omitempty"`
@@ -70,6 +74,9 @@ func (st *ServerState) Validate(project string) error {
 	if st.Findings == nil || st.Images == nil {
 		return fmt.Errorf("answer has no findings or images list")
 	}
+	if st.MaxImageAgeDays < 0 || st.MaxImageAgeDays > 100000 {
+		return fmt.Errorf("max_image_age_days %d is out of range 0-100000", st.MaxImageAgeDays)
+	}
 	for i, f := range st.Findings {
 		switch f.Kind {
 		case "vulnerability", "misconfiguration", "secret":
@@ -104,10 +111,14 @@ const MaxReasons = 20
 // EvaluateServer judges what the server knows about a project with the
 // rules of Evaluate: FailOn (with OnlyFixable, MinAdvisoryAge,
 // IgnoreUnknownSeverity) over the open findings, MaxImageAge over the
-// images, and SLA breaches unless IgnoreSLABreach. Each failing finding is
-// named with its artifact and environments. Call Validate first.
+// images (the server's MaxImageAgeDays when the gate sets none), and SLA
+// breaches unless IgnoreSLABreach. Each failing finding is named with its
+// artifact and environments. Call Validate first.
 func EvaluateServer(st *ServerState, o Options) Outcome {
 	now := st.Now
+	if o.MaxImageAge == 0 && st.MaxImageAgeDays > 0 {
+		o.MaxImageAge = time.Duration(st.MaxImageAgeDays) * 24 * time.Hour
+	}
 	var out Outcome
 	var named []string
 	extra := 0

@@ -76,7 +76,7 @@ func published(detail []byte) time.Time {
 // of the artifact's image and of the images that run.
 func (s *Server) GateState(ctx context.Context, sc store.Scope, project, artifact string, deployedOnly bool) (gate.ServerState, error) {
 	now := s.now()
-	st := gate.ServerState{Project: project, Now: now, Findings: []gate.ServerFinding{}, Images: []gate.ServerImage{}}
+	st := gate.ServerState{Project: project, Now: now, Findings: []gate.ServerFinding{}, Images: []gate.ServerImage{}, MaxImageAgeDays: int(s.opts.MaxImageAge / store.Day)}
 	if _, err := s.store.GetProject(ctx, project); err != nil {
 		return st, err
 	}
