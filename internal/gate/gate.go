@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -307,21 +306,7 @@ func (p *Policies) Eval(ctx context.Context, r *scan.Result) (denies, warns []st
 	if err := json.Unmarshal(b, &input); err != nil {
 		return nil, nil, err
 	}
-	rs, err := p.pq.Eval(ctx, rego.EvalInput(input))
-	if err != nil {
-		return nil, nil, fmt.Errorf("evaluate policies: %w", err)
-	}
-	for _, res := range rs {
-		for _, v := range each(res.Bindings["d"]) {
-			denies = append(denies, messages(v)...)
-		}
-		for _, v := range each(res.Bindings["w"]) {
-			warns = append(warns, messages(v)...)
-		}
-	}
-	sort.Strings(denies)
-	sort.Strings(warns)
-	return slices.Compact(denies), slices.Compact(warns), nil
+return p.eval(ctx, input)
 }
 
 // each unwraps the list a comprehension of policyQuery binds: empty when

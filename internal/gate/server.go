@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -51,6 +52,12 @@ type ServerFinding struct {
 	// SLADue is when the finding's SLA runs out (zero: no SLA).
 	SLADue      time.Time `json:"sla_due,omitzero"`
 	SLABreached bool      `json:"sla_breached"`
+	// Aliases, Ecosystem and PURL complete the Rego input of a server
+	// gate (the shape of a local report's vulnerability; summaries are
+	// left out to keep 10 000 findings well under the CLI's 16 MiB).
+	Aliases   []string `json:"aliases,omitempty"`
+	Ecosystem string   `json:"ecosystem,omitempty"`
+	PURL      string   `json:"purl,omitempty"`
 }
 
 // ServerImage is an image artifact of the project and where it runs.
@@ -113,8 +120,11 @@ const MaxReasons = 20
 // IgnoreUnknownSeverity) over the open findings, MaxImageAge over the
 // images (the server's MaxImageAgeDays when the gate sets none), and SLA
 // breaches unless IgnoreSLABreach. Each failing finding is named with its
-// artifact and environments. Call Validate first.
-func EvaluateServer(st *ServerState, o Options) Outcome {
+// artifact and environments. The Rego policies (Policies, or PolicyDirs
+// loaded here) are evaluated per artifact with the input of a local scan
+// (Policies.EvalServer); a policy that does not compile or fails to
+// evaluate is an error, never a pass. Call Validate first.
+func EvaluateServer(ctx context.Context, st *ServerState, o Options) (Outcome, error) {
 	now := st.Now
 	if o.MaxImageAge == 0 && st.MaxImageAgeDays > 0 {
 		o.MaxImageAge = time.Duration(st.MaxImageAgeDays) * 24 * time.Hour
@@ -175,11 +185,28 @@ func EvaluateServer(st *ServerState, o Options) Outcome {
 	if extra > 0 {
 		out.Reasons = append(out.Reasons, fmt.Sprintf("and %d more", extra))
 	}
+	pol := o.Policies
+	if pol == nil && len(o.PolicyDirs) > 0 {
+		var err error
+		if pol, err = LoadPolicies(ctx, o.PolicyDirs); err != nil {
+			return out, err
+		}
+	}
+	if pol != nil {
+		denies, warns, err := pol.EvalServer(ctx, st)
+		if err != nil {
+			return out, err
+		}
+		out.Denies, out.Warnings = denies, warns
+		for _, d := range denies {
+			out.Reasons = append(out.Reasons, "policy: "+d)
+		}
+	}
 	if st.Truncated {
 		out.Reasons = append(out.Reasons, "the server has more findings than it returned; the gate fails closed")
 	}
 	out.Failed = len(out.Reasons) > 0
-	return out
+	return out, nil
 }
 
 func describe(f ServerFinding) string {

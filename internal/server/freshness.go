@@ -96,9 +96,11 @@ func (s *Server) GateState(ctx context.Context, sc store.Scope, project, artifac
 			return false
 		}
 		f := gate.ServerFinding{ID: v.ID, Kind: v.Kind, VulnerabilityID: v.VulnerabilityID, Severity: v.Severity.String(), FixedVersion: v.FixedVersion,
-			Artifact: v.Artifact.Digest, ArtifactName: v.Artifact.Name, Environments: nonNil(v.Environments), FirstSeen: v.FirstSeen}
+			Artifact: v.Artifact.Digest, ArtifactName: v.Artifact.Name, Environments: nonNil(v.Environments), FirstSeen: v.FirstSeen,
+			Aliases: v.Aliases}
 		if v.Package != nil {
 			f.Package = v.Package.Name + "@" + v.Package.Version
+			f.Ecosystem, f.PURL = v.Package.Ecosystem, v.Package.PURL
 		}
 		if v.Kind == store.KindVulnerability {
 			f.Published = published(v.Detail)

@@ -65,11 +65,11 @@ rules:
 	if err != nil || st.MaxImageAgeDays != 30 {
 		t.Fatalf("gate state: %v %+v", err, st.MaxImageAgeDays)
 	}
-	out := gate.EvaluateServer(&st, gate.Options{})
-	if len(out.Reasons) != 1 || !out.Failed {
+	out, err := gate.EvaluateServer(t.Context(), &st, gate.Options{})
+	if err != nil || len(out.Reasons) != 1 || !out.Failed {
 		t.Errorf("gate with the server's limit: %+v, want the old image only", out.Reasons)
 	}
-	if out := gate.EvaluateServer(&st, gate.Options{MaxImageAge: 60 * store.Day}); out.Failed {
+	if out, err := gate.EvaluateServer(t.Context(), &st, gate.Options{MaxImageAge: 60 * store.Day}); err != nil || out.Failed {
 		t.Errorf("gate with its own 60 days: %+v, want a pass (the gate's value overrides)", out.Reasons)
 	}
 }
