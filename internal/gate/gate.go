@@ -306,7 +306,7 @@ func (p *Policies) Eval(ctx context.Context, r *scan.Result) (denies, warns []st
 	if err := json.Unmarshal(b, &input); err != nil {
 		return nil, nil, err
 	}
-return p.eval(ctx, input)
+	return p.eval(ctx, input)
 }
 
 // each unwraps the list a comprehension of policyQuery binds: empty when
