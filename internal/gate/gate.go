@@ -126,25 +126,36 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 			}
 		}
 	}
+	if err := o.applyPolicies(ctx, &out, func(p *Policies) ([]string, []string, error) { return p.Eval(ctx, r) }); err != nil {
+		return out, err
+	}
+	out.Failed = len(out.Reasons) > 0
+	return out, nil
+}
+
+// applyPolicies evaluates the Rego policies (Policies, or PolicyDirs
+// loaded here) with eval and adds their denies to out as reasons. A
+// policy that does not load or evaluate is an error, never a pass.
+func (o Options) applyPolicies(ctx context.Context, out *Outcome, eval func(*Policies) (denies, warns []string, err error)) error {
 	pol := o.Policies
 	if pol == nil && len(o.PolicyDirs) > 0 {
 		var err error
 		if pol, err = LoadPolicies(ctx, o.PolicyDirs); err != nil {
-			return out, err
+			return err
 		}
 	}
-	if pol != nil {
-		denies, warns, err := pol.Eval(ctx, r)
-		if err != nil {
-			return out, err
-		}
-		out.Denies, out.Warnings = denies, warns
-		for _, d := range denies {
-			out.Reasons = append(out.Reasons, "policy: "+d)
-		}
+	if pol == nil {
+		return nil
 	}
-	out.Failed = len(out.Reasons) > 0
-	return out, nil
+	denies, warns, err := eval(pol)
+	if err != nil {
+		return err
+	}
+	out.Denies, out.Warnings = denies, warns
+	for _, d := range denies {
+		out.Reasons = append(out.Reasons, "policy: "+d)
+	}
+	return nil
 }
 
 // count says whether a vulnerability counts for FailOn.

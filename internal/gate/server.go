@@ -185,22 +185,8 @@ func EvaluateServer(ctx context.Context, st *ServerState, o Options) (Outcome, e
 	if extra > 0 {
 		out.Reasons = append(out.Reasons, fmt.Sprintf("and %d more", extra))
 	}
-	pol := o.Policies
-	if pol == nil && len(o.PolicyDirs) > 0 {
-		var err error
-		if pol, err = LoadPolicies(ctx, o.PolicyDirs); err != nil {
-			return out, err
-		}
-	}
-	if pol != nil {
-		denies, warns, err := pol.EvalServer(ctx, st)
-		if err != nil {
-			return out, err
-		}
-		out.Denies, out.Warnings = denies, warns
-		for _, d := range denies {
-			out.Reasons = append(out.Reasons, "policy: "+d)
-		}
+	if err := o.applyPolicies(ctx, &out, func(p *Policies) ([]string, []string, error) { return p.EvalServer(ctx, st) }); err != nil {
+		return out, err
 	}
 	if st.Truncated {
 		out.Reasons = append(out.Reasons, "the server has more findings than it returned; the gate fails closed")
