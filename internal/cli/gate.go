@@ -80,12 +80,18 @@ func (g *serverGate) judge(ctx context.Context, pol engine.Policy) (*gate.Server
 	if err != nil {
 		return nil, gate.Outcome{}, err
 	}
-	return st, gate.EvaluateServer(st, pol.GateOptions(func() time.Time { return st.Now })), nil
+	out, err := gate.EvaluateServer(ctx, st, pol.GateOptions(func() time.Time { return st.Now }))
+	if err != nil {
+		// A policy that cannot be evaluated never passes.
+		return nil, out, &exitError{code: ExitError, err: fmt.Errorf("server gate: --policy: %w", err)}
+	}
+	return st, out, nil
 }
 
 func newGateCmd(e *env) *cobra.Command {
 	var g serverGate
 	var failOn, configFile, format, auditLog string
+	var policyDirs []string
 	exitCode := ExitGate
 	cmd := &cobra.Command{
 		Use:   "gate",
@@ -99,7 +105,13 @@ its images, and judge them with the gate of vigil.yaml (or --config) and
     gate.ignore_unknown_severity) fails, named with its artifact and where
     it is deployed;
   - an open finding past its SLA fails, unless gate.ignore_sla_breach;
-  - an image older than gate.max_image_age_days fails.
+  - an image older than gate.max_image_age_days (else the server's
+    freshness.max_image_age_days) fails;
+  - a deny of the Rego policies of --policy fails: they are evaluated once
+    per artifact of the answer with the input of a local scan's JSON report
+    (input.vulnerabilities, input.secrets, input.image, ...) plus
+    input.server (project, artifact, environments, deployed), so the
+    policies of 'vigil scan --policy' work unchanged.
 
 With --artifact DIGEST only the findings of that artifact and of what is
 deployed now count. The token (reader role, may be limited to the project)
@@ -108,7 +120,8 @@ comes from --token or VIGIL_TOKEN.
   vigil gate --server https://vigil.example --project shop --fail-on high
 
 Exit codes: 0 passed, 1 the gate failed (or --exit-code N), 2 the server
-cannot be reached, refuses, or answers something that is not a gate answer.`,
+cannot be reached, refuses, or answers something that is not a gate answer,
+or a policy does not compile or fails to evaluate.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if g.server == "" || g.project == "" {
@@ -131,15 +144,26 @@ cannot be reached, refuses, or answers something that is not a gate answer.`,
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
-			st, out, err := g.judge(cmd.Context(), engine.Policy{Config: cfg, FailOn: lvl})
+			pol := engine.Policy{Config: cfg, FailOn: lvl, PolicyDirs: policyDirs}
+			if len(policyDirs) > 0 {
+				// Compiled before asking the server: a broken policy
+				// fails closed, with its file and line.
+				if pol.Policies, err = gate.LoadPolicies(cmd.Context(), policyDirs); err != nil {
+					return &exitError{code: ExitError, err: fmt.Errorf("--policy: %w", err)}
+				}
+			}
+			st, out, err := g.judge(cmd.Context(), pol)
 			if err != nil {
 				return err
 			}
 			if err := writeGate(e.stdout, format, st, out); err != nil {
 				return err
 			}
+			for _, w := range out.Warnings {
+				fmt.Fprintf(e.stderr, "policy warn: %s\n", w)
+			}
 			if auditLog != "" {
-				if err := recordGate(e, auditLog, engine.ConfigPath(configFile, "."), failOn, exitCode, &g, st, out); err != nil {
+				if err := recordGate(e, auditLog, engine.ConfigPath(configFile, "."), policyDirs, failOn, exitCode, &g, st, out); err != nil {
 					return &exitError{code: ExitError, err: err}
 				}
 			}
@@ -156,6 +180,7 @@ cannot be reached, refuses, or answers something that is not a gate answer.`,
 	g.registerToken(fl)
 	fl.StringVar(&failOn, "fail-on", "", "fail on an open finding at or above this severity: low, medium, high, critical (default: gate.fail_on of the config)")
 	fl.StringVar(&configFile, "config", "", "config file with the gate settings (default: vigil.yaml or .vigil.yaml in the current directory)")
+	fl.StringArrayVar(&policyDirs, "policy", nil, "directory of Rego policies (package vigil: deny and warn rules over the JSON report of each artifact, plus input.server); repeatable")
 	fl.StringVarP(&format, "format", "f", "text", "output: text or json (the outcome with the server's answer)")
 	fl.IntVar(&exitCode, "exit-code", ExitGate, "exit code when the gate fails")
 	fl.StringVar(&auditLog, "audit-log", "", "append a hash-chained record of this gate decision (server, project, config digest, reasons) to FILE; check it with 'vigil audit verify --file FILE'")
@@ -223,6 +248,12 @@ func (g *serverGate) add(ctx context.Context, e *env, pol engine.Policy, local g
 	for _, r := range out.Reasons {
 		local.Reasons = append(local.Reasons, "server: "+r)
 	}
+	for _, d := range out.Denies {
+		local.Denies = append(local.Denies, "server: "+d)
+	}
+	for _, w := range out.Warnings {
+		local.Warnings = append(local.Warnings, "server: "+w)
+	}
 	local.Failed = len(local.Reasons) > 0
 	return local, nil
 }
@@ -245,7 +276,7 @@ type gateAudit struct {
 	} `json:"gate"`
 }
 
-func recordGate(e *env, file, configPath, failOn string, exitCode int, g *serverGate, st *gate.ServerState, out gate.Outcome) error {
+func recordGate(e *env, file, configPath string, policyDirs []string, failOn string, exitCode int, g *serverGate, st *gate.ServerState, out gate.Outcome) error {
 	rec := gateAudit{Project: g.project, Artifact: g.artifact, ServerNow: st.Now, Findings: len(st.Findings), Images: len(st.Images)}
 	if u, err := url.Parse(g.server); err == nil {
 		rec.Server = u.Scheme + "://" + u.Host
@@ -258,6 +289,7 @@ func recordGate(e *env, file, configPath, failOn string, exitCode int, g *server
 	if configPath != "" {
 		paths = append(paths, configPath)
 	}
+	paths = append(paths, policyDirs...)
 	var err error
 	if rec.Policy, err = digests(paths); err != nil {
 		return fmt.Errorf("audit log: %w", err)

@@ -23,7 +23,10 @@ func FuzzServerState(f *testing.F) {
 		if json.Unmarshal(b, &st) != nil || st.Validate("shop") != nil {
 			return
 		}
-		out := EvaluateServer(&st, Options{FailOn: severity.Medium, MaxImageAge: 1})
+		out, err := EvaluateServer(t.Context(), &st, Options{FailOn: severity.Medium, MaxImageAge: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if st.Truncated && !out.Failed {
 			t.Fatalf("truncated answer passed: %s", b)
 		}

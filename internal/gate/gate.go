@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -127,25 +126,36 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 			}
 		}
 	}
+	if err := o.applyPolicies(ctx, &out, func(p *Policies) ([]string, []string, error) { return p.Eval(ctx, r) }); err != nil {
+		return out, err
+	}
+	out.Failed = len(out.Reasons) > 0
+	return out, nil
+}
+
+// applyPolicies evaluates the Rego policies (Policies, or PolicyDirs
+// loaded here) with eval and adds their denies to out as reasons. A
+// policy that does not load or evaluate is an error, never a pass.
+func (o Options) applyPolicies(ctx context.Context, out *Outcome, eval func(*Policies) (denies, warns []string, err error)) error {
 	pol := o.Policies
 	if pol == nil && len(o.PolicyDirs) > 0 {
 		var err error
 		if pol, err = LoadPolicies(ctx, o.PolicyDirs); err != nil {
-			return out, err
+			return err
 		}
 	}
-	if pol != nil {
-		denies, warns, err := pol.Eval(ctx, r)
-		if err != nil {
-			return out, err
-		}
-		out.Denies, out.Warnings = denies, warns
-		for _, d := range denies {
-			out.Reasons = append(out.Reasons, "policy: "+d)
-		}
+	if pol == nil {
+		return nil
 	}
-	out.Failed = len(out.Reasons) > 0
-	return out, nil
+	denies, warns, err := eval(pol)
+	if err != nil {
+		return err
+	}
+	out.Denies, out.Warnings = denies, warns
+	for _, d := range denies {
+		out.Reasons = append(out.Reasons, "policy: "+d)
+	}
+	return nil
 }
 
 // count says whether a vulnerability counts for FailOn.
@@ -307,21 +317,7 @@ func (p *Policies) Eval(ctx context.Context, r *scan.Result) (denies, warns []st
 	if err := json.Unmarshal(b, &input); err != nil {
 		return nil, nil, err
 	}
-	rs, err := p.pq.Eval(ctx, rego.EvalInput(input))
-	if err != nil {
-		return nil, nil, fmt.Errorf("evaluate policies: %w", err)
-	}
-	for _, res := range rs {
-		for _, v := range each(res.Bindings["d"]) {
-			denies = append(denies, messages(v)...)
-		}
-		for _, v := range each(res.Bindings["w"]) {
-			warns = append(warns, messages(v)...)
-		}
-	}
-	sort.Strings(denies)
-	sort.Strings(warns)
-	return slices.Compact(denies), slices.Compact(warns), nil
+	return p.eval(ctx, input)
 }
 
 // each unwraps the list a comprehension of policyQuery binds: empty when

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,6 +26,10 @@ type ServerState struct {
 	// Images are the image artifacts the answer covers, with their build
 	// times.
 	Images []ServerImage `json:"images"`
+	// MaxImageAgeDays is the server's image-age limit (serve config
+	// freshness.max_image_age_days; 0: none). The gate applies it when its
+	// own gate.max_image_age_days is not set; the gate's value overrides.
+	MaxImageAgeDays int `json:"max_image_age_days,omitempty"`
 	// Truncated is set when the server had more findings than it returns;
 	// the gate fails closed on it.
 	Truncated bool `json:"truncated,omitempty"`
@@ -47,6 +52,12 @@ type ServerFinding struct {
 	// SLADue is when the finding's SLA runs out (zero: no SLA).
 	SLADue      time.Time `json:"sla_due,omitzero"`
 	SLABreached bool      `json:"sla_breached"`
+	// Aliases, Ecosystem and PURL complete the Rego input of a server
+	// gate (the shape of a local report's vulnerability; summaries are
+	// left out to keep 10 000 findings well under the CLI's 16 MiB).
+	Aliases   []string `json:"aliases,omitempty"`
+	Ecosystem string   `json:"ecosystem,omitempty"`
+	PURL      string   `json:"purl,omitempty"`
 }
 
 // ServerImage is an image artifact of the project and where it runs.
@@ -69,6 +80,9 @@ func (st *ServerState) Validate(project string) error {
 	}
 	if st.Findings == nil || st.Images == nil {
 		return fmt.Errorf("answer has no findings or images list")
+	}
+	if st.MaxImageAgeDays < 0 || st.MaxImageAgeDays > 100000 {
+		return fmt.Errorf("max_image_age_days %d is out of range 0-100000", st.MaxImageAgeDays)
 	}
 	for i, f := range st.Findings {
 		switch f.Kind {
@@ -104,10 +118,17 @@ const MaxReasons = 20
 // EvaluateServer judges what the server knows about a project with the
 // rules of Evaluate: FailOn (with OnlyFixable, MinAdvisoryAge,
 // IgnoreUnknownSeverity) over the open findings, MaxImageAge over the
-// images, and SLA breaches unless IgnoreSLABreach. Each failing finding is
-// named with its artifact and environments. Call Validate first.
-func EvaluateServer(st *ServerState, o Options) Outcome {
+// images (the server's MaxImageAgeDays when the gate sets none), and SLA
+// breaches unless IgnoreSLABreach. Each failing finding is named with its
+// artifact and environments. The Rego policies (Policies, or PolicyDirs
+// loaded here) are evaluated per artifact with the input of a local scan
+// (Policies.EvalServer); a policy that does not compile or fails to
+// evaluate is an error, never a pass. Call Validate first.
+func EvaluateServer(ctx context.Context, st *ServerState, o Options) (Outcome, error) {
 	now := st.Now
+	if o.MaxImageAge == 0 && st.MaxImageAgeDays > 0 {
+		o.MaxImageAge = time.Duration(st.MaxImageAgeDays) * 24 * time.Hour
+	}
 	var out Outcome
 	var named []string
 	extra := 0
@@ -164,11 +185,14 @@ func EvaluateServer(st *ServerState, o Options) Outcome {
 	if extra > 0 {
 		out.Reasons = append(out.Reasons, fmt.Sprintf("and %d more", extra))
 	}
+	if err := o.applyPolicies(ctx, &out, func(p *Policies) ([]string, []string, error) { return p.EvalServer(ctx, st) }); err != nil {
+		return out, err
+	}
 	if st.Truncated {
 		out.Reasons = append(out.Reasons, "the server has more findings than it returned; the gate fails closed")
 	}
 	out.Failed = len(out.Reasons) > 0
-	return out
+	return out, nil
 }
 
 func describe(f ServerFinding) string {

@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -58,7 +60,10 @@ func TestEvaluateServer(t *testing.T) {
 			if err := st.Validate("shop"); err != nil {
 				t.Fatal(err)
 			}
-			out := EvaluateServer(st, tt.o)
+			out, err := EvaluateServer(t.Context(), st, tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !slices.Equal(out.Reasons, tt.want) || out.Failed != (len(tt.want) > 0) {
 				t.Errorf("EvaluateServer reasons:\n%s\nwant:\n%s", strings.Join(out.Reasons, "\n"), strings.Join(tt.want, "\n"))
 			}
@@ -68,7 +73,7 @@ func TestEvaluateServer(t *testing.T) {
 
 func TestEvaluateServerTruncatedFailsClosed(t *testing.T) {
 	st := &ServerState{Project: "p", Now: now, Findings: []ServerFinding{}, Images: []ServerImage{}, Truncated: true}
-	if out := EvaluateServer(st, Options{}); !out.Failed {
+	if out, err := EvaluateServer(t.Context(), st, Options{}); err != nil || !out.Failed {
 		t.Errorf("truncated answer passed: %+v", out)
 	}
 }
@@ -117,5 +122,77 @@ func TestMaxImageAgeLocal(t *testing.T) {
 	r.Image.Created = time.Time{}
 	if out, _ := Evaluate(t.Context(), r, o); out.Failed {
 		t.Errorf("image without a build time failed: %+v", out)
+	}
+}
+
+// TestServerPolicies: one policy, written against the local JSON report,
+// judges the server's findings per artifact: its deny names the finding,
+// and the gate adds the artifact and where it runs; input.server says
+// which; an allow-all policy passes; a broken one is an error.
+func TestServerPolicies(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("gate.rego", `package vigil
+
+deny contains msg if {
+	some v in input.vulnerabilities
+	v.package.name == "lodash"
+	msg := sprintf("%s in %s@%s is banned", [v.id, v.package.name, v.package.version])
+}
+
+deny contains msg if {
+	input.server.deployed
+	some s in input.secrets
+	msg := sprintf("secret %s in production", [s.rule_id])
+}
+
+warn contains sprintf("%s is an image of %s", [input.target.name, input.server.project]) if input.image
+`)
+	st := serverState()
+	st.Findings[0].Ecosystem, st.Findings[0].PURL = "npm", "pkg:npm/lodash@4.17.20"
+	out, err := EvaluateServer(t.Context(), st, Options{PolicyDirs: []string{dir}, IgnoreSLABreach: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDeny := []string{"CVE-2026-1 in lodash@4.17.20 is banned (on registry/shop:1 sha256:aa, deployed in prod)"}
+	if !out.Failed || !slices.Equal(out.Denies, wantDeny) || !slices.Equal(out.Reasons, []string{"policy: " + wantDeny[0]}) {
+		t.Errorf("server policy outcome = %+v", out)
+	}
+	if !slices.Equal(out.Warnings, []string{"registry/shop:0 is an image of shop (on registry/shop:0 sha256:cc, not deployed)", "registry/shop:1 is an image of shop (on registry/shop:1 sha256:aa, deployed in prod)"}) {
+		t.Errorf("warnings = %q", out.Warnings)
+	}
+	// The same policy on a local report of the same finding.
+	local := result()
+	local.Vulnerabilities = []scan.Vulnerability{{ID: "CVE-2026-1", Package: scan.PackageRef{Name: "lodash", Version: "4.17.20", Ecosystem: "npm"}, Severity: severity.High}}
+	lo, err := Evaluate(t.Context(), local, Options{PolicyDirs: []string{dir}})
+	if err != nil || !slices.Equal(lo.Denies, []string{"CVE-2026-1 in lodash@4.17.20 is banned"}) {
+		t.Errorf("local outcome = %+v, %v", lo, err)
+	}
+
+	allow := t.TempDir()
+	if err := os.WriteFile(filepath.Join(allow, "allow.rego"), []byte("package vigil\n\ndeny contains msg if {\n\tfalse\n\tmsg := \"never\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := EvaluateServer(t.Context(), serverState(), Options{PolicyDirs: []string{allow}, IgnoreSLABreach: true}); err != nil || out.Failed {
+		t.Errorf("allow-all policy: %+v, %v", out, err)
+	}
+
+	write("broken.rego", "package vigil\ndeny contains x if {\n")
+	if _, err := EvaluateServer(t.Context(), serverState(), Options{PolicyDirs: []string{dir}}); err == nil || !strings.Contains(err.Error(), "broken.rego:") {
+		t.Errorf("broken policy: %v, want the file's syntax error", err)
+	}
+	// A policy that fails at evaluation (strict built-in errors) is an
+	// error too, not a pass.
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "bad.rego"), []byte("package vigil\n\ndeny contains msg if {\n\tmsg := sprintf(\"%d\", [to_number(\"x\")])\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EvaluateServer(t.Context(), serverState(), Options{PolicyDirs: []string{bad}}); err == nil || !strings.Contains(err.Error(), "evaluate policies") {
+		t.Errorf("policy failing at evaluation: %v", err)
 	}
 }

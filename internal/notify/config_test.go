@@ -13,7 +13,6 @@ const goodConfig = `
 max_attempts: 5
 backoff: 100ms
 window: 10s
-max_image_age_days: 90
 sinks:
   - name: hook
     type: webhook
@@ -79,7 +78,7 @@ func TestParse(t *testing.T) {
 	if r.Select.MinSeverity != severity.High || !r.Select.FixableOnly || time.Duration(r.Window) != time.Minute {
 		t.Errorf("rule %+v", r)
 	}
-	if c.Rules[1].Digest != DigestPerProject || c.Rules[1].SLASoonDays != 3 || c.Rules[2].MaxImageAgeDays != 90 {
+	if c.Rules[1].Digest != DigestPerProject || c.Rules[1].SLASoonDays != 3 || c.Rules[2].MaxImageAgeDays != 0 || c.Rules[2].ImageAgeDays(90) != 90 {
 		t.Errorf("rule defaults %+v %+v", c.Rules[1], c.Rules[2])
 	}
 	// The masked configuration holds no secret.
@@ -111,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 		"bad severity":      {doc: base("  - {name: r, select: {min_severity: scary}, sinks: [hook]}\n"), want: "scary"},
 		"bad digest":        {doc: base("  - {name: r, sinks: [hook], digest: hourly}\n"), want: "digest \"hourly\""},
 		"duplicate rule":    {doc: base("  - {name: r, sinks: [hook]}\n  - {name: r, sinks: [hook]}\n"), want: "duplicate name"},
-		"image no age":      {doc: base("  - {name: r, select: {kinds: [image.too_old]}, sinks: [hook]}\n"), want: "needs max_image_age_days"},
+		"section age":       {doc: "max_image_age_days: 30\nsinks: []\n", want: "set it in the freshness section"},
 		"env unset":         {doc: "sinks:\n  - {name: a, type: webhook, url: 'https://x.example.com', secret_env: NOPE}\n", want: "NOPE is empty or unset"},
 		"secret and env":    {doc: "sinks:\n  - {name: a, type: webhook, url: 'https://x.example.com', secret: x, secret_env: Y}\n", want: "not both", env: map[string]string{"Y": "y"}},
 		"bad whsec":         {doc: "sinks:\n  - {name: a, type: webhook, url: 'https://x.example.com', secret: notwhsec}\n", want: "whsec_<base64>"},

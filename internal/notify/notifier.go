@@ -43,6 +43,11 @@ type Options struct {
 	KEV func(id string, aliases []string) bool
 	// Workers is how many messages this replica sends at once (default 8).
 	Workers int
+	// MaxImageAgeDays is the server's image-age limit (serve config
+	// freshness.max_image_age_days, the one the freshness API, the
+	// dashboard and the gate use; 0: none). image.too_old rules use it
+	// unless they set their own max_image_age_days.
+	MaxImageAgeDays int
 }
 
 // Delivery outcomes.
@@ -90,6 +95,11 @@ func New(o Options) (*Notifier, error) {
 	}
 	if o.Outcome == nil {
 		o.Outcome = func(string, string) {}
+	}
+	for i := range o.Config.Rules {
+		if err := o.Config.Rules[i].checkImageAge(o.MaxImageAgeDays); err != nil {
+			return nil, err
+		}
 	}
 	n := &Notifier{o: o, cfg: o.Config, log: o.Logger, senders: map[string]sender{}, types: map[string]string{}, wake: make(chan struct{}, 1)}
 	for _, s := range o.Config.Sinks {
@@ -150,7 +160,7 @@ func (n *Notifier) Rules(ctx context.Context) ([]Rule, error) {
 		return nil, err
 	}
 	for _, sr := range stored {
-		r, err := n.cfg.ParseRule(sr.Spec)
+		r, err := n.ParseRule(sr.Spec)
 		if err != nil {
 			// A stored rule naming a sink the configuration no longer has:
 			// it is listed by the API but selects nothing.
@@ -160,6 +170,16 @@ func (n *Notifier) Rules(ctx context.Context) ([]Rule, error) {
 		out = append(out, Rule{RuleConfig: r, Source: "api"})
 	}
 	return out, nil
+}
+
+// ParseRule parses and validates a rule of the API against the
+// configuration's sinks and the server's image-age limit.
+func (n *Notifier) ParseRule(spec []byte) (RuleConfig, error) {
+	r, err := n.cfg.ParseRule(spec)
+	if err != nil {
+		return r, err
+	}
+	return r, r.checkImageAge(n.o.MaxImageAgeDays)
 }
 
 // IsConfigRule tells whether a rule of that name is in the config file
@@ -335,10 +355,10 @@ func (n *Notifier) translate(ctx context.Context, evs []store.Event, wanted map[
 
 // threshold is the per-rule threshold an event was computed for
 // (image.too_old's days, sla.breach_soon's days), 0 for others.
-func threshold(r RuleConfig, kind string) int {
+func (n *Notifier) threshold(r RuleConfig, kind string) int {
 	switch kind {
 	case KindImageTooOld:
-		return r.MaxImageAgeDays
+		return r.ImageAgeDays(n.o.MaxImageAgeDays)
 	case KindSLABreachSoon:
 		return r.SLASoonDays
 	}
@@ -375,7 +395,7 @@ func (n *Notifier) batchThreshold(rules []Rule, events []thresholdEvent) store.N
 	var order []string
 	for _, r := range rules {
 		for _, e := range events {
-			if threshold(r.RuleConfig, e.Kind) != e.threshold || !r.Select.Match(e.subject()) {
+			if n.threshold(r.RuleConfig, e.Kind) != e.threshold || !r.Select.Match(e.subject()) {
 				continue
 			}
 			for _, sink := range r.Sinks {
@@ -465,8 +485,8 @@ func (n *Notifier) check(ctx context.Context) (int, error) {
 		if r.selects(KindSLABreachSoon) && r.SLASoonDays > 0 {
 			soon[r.SLASoonDays] = true
 		}
-		if r.selects(KindImageTooOld) && r.MaxImageAgeDays > 0 {
-			ages[r.MaxImageAgeDays] = true
+		if days := r.ImageAgeDays(n.o.MaxImageAgeDays); r.selects(KindImageTooOld) && days > 0 {
+			ages[days] = true
 		}
 	}
 	if breach {

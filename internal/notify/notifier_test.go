@@ -448,3 +448,57 @@ func TestNotifierKEVOnly(t *testing.T) {
 		t.Fatalf("received %+v, want GHSA-1-1 marked kev", got)
 	}
 }
+
+// TestNotifierImageAgeFromServer: a rule without its own
+// max_image_age_days uses the server's (Options.MaxImageAgeDays, the
+// freshness section); a rule's own overrides it; a rule listing
+// image.too_old with neither is refused, from the config and the API.
+func TestNotifierImageAgeFromServer(t *testing.T) {
+	c := &testClock{t: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	s := openStore(t, c)
+	r := newReceiver(t, verifyStandard(testSecret))
+	cfg, err := Parse([]byte(hookConfig(r.srv.URL, `
+  - {name: server-age, select: {kinds: [image.too_old]}, sinks: [hook], digest: per_event}
+  - {name: own-age, select: {kinds: [image.too_old]}, sinks: [hook], digest: per_event, max_image_age_days: 40}
+`)), "test.yaml", goodEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{Store: s, Config: cfg, Now: c.Now}); err == nil || !strings.Contains(err.Error(), "freshness.max_image_age_days") {
+		t.Fatalf("image.too_old rule without any limit: %v", err)
+	}
+	n, err := New(Options{Store: s, Config: cfg, Now: c.Now, Owner: "test", MaxImageAgeDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.ParseRule([]byte(`{"name": "api", "select": {"kinds": ["image.too_old"]}, "sinks": ["hook"]}`)); err != nil {
+		t.Errorf("API rule using the server's limit: %v", err)
+	}
+	in := store.Ingest{Project: "pay", Actor: "ci", Artifact: store.Artifact{Kind: "image", Digest: "sha256:" + strings.Repeat("c", 64), Name: "api", Format: "cyclonedx-json",
+		Image: &store.ImageMeta{Reference: "reg/api", Created: c.Now().Add(-29 * store.Day)}}}
+	if _, err := s.Ingest(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Deploy(t.Context(), store.Deploy{Project: "pay", Digest: in.Artifact.Digest, Environment: "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := n.Check(t.Context()); q != 0 {
+		t.Fatalf("29-day-old image: %d messages", q)
+	}
+	c.Advance(2 * store.Day) // 31 days: the server's 30 fires, the rule's own 40 does not
+	if q, _ := n.Check(t.Context()); q != 1 {
+		t.Fatalf("31-day-old image: %d messages, want 1 (server-age)", q)
+	}
+	c.Advance(10 * store.Day)
+	if q, _ := n.Check(t.Context()); q != 1 {
+		t.Fatalf("41-day-old image: %d messages, want 1 (own-age)", q)
+	}
+	n.Deliver(t.Context())
+	rules := map[string]bool{}
+	for _, p := range payloads(t, r.requests()) {
+		rules[p.Data.Rule] = true
+	}
+	if len(rules) != 2 || !rules["server-age"] || !rules["own-age"] {
+		t.Fatalf("rules delivered %v", rules)
+	}
+}

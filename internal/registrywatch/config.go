@@ -83,7 +83,8 @@ type Repository struct {
 	Username    string `yaml:"username"`
 	PasswordEnv string `yaml:"password_env"`
 
-	password string
+	password           string
+	missingCredentials bool
 }
 
 // Password is the repository's password (from PasswordEnv).

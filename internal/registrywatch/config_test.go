@@ -78,3 +78,53 @@ func TestParseEmpty(t *testing.T) {
 		t.Fatalf("Parse(empty) = %+v, %v", c, err)
 	}
 }
+
+// TestShared: the shared list holds no password and no local path, reads
+// back the same, marks a repository whose password variable this replica
+// lacks, and Diff names what differs.
+func TestShared(t *testing.T) {
+	pw := env(map[string]string{"PW": "s3cret"})
+	a, err := Parse([]byte(`docker_config: /etc/vigil/docker.json
+repositories:
+  - {repository: r.example/b, project: b, username: bot, password_env: PW}
+  - {repository: r.example/a, project: a, tags: "v*"}
+`), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := a.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "s3cret") || strings.Contains(string(b), "docker") || !strings.Contains(string(b), `"password_env":"PW"`) {
+		t.Errorf("shared list %s: want no secret or local path, the variable's name", b)
+	}
+	here, err := FromShared(b, "/local/docker.json", pw)
+	if err != nil || len(Diff(a, here, "a", "b")) != 0 || here.DockerConfig != "/local/docker.json" {
+		t.Fatalf("FromShared: %v %v", err, Diff(a, here, "a", "b"))
+	}
+	for _, r := range here.Repositories {
+		if r.Repository == "r.example/b" && (r.Password() != "s3cret" || r.MissingCredentials()) {
+			t.Errorf("password not read from this replica's environment: %+v", r)
+		}
+	}
+	elsewhere, err := FromShared(b, "", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range elsewhere.Repositories {
+		if (r.Repository == "r.example/b") != r.MissingCredentials() {
+			t.Errorf("%s: MissingCredentials = %v", r.Repository, r.MissingCredentials())
+		}
+	}
+	other, err := Parse([]byte("repositories:\n  - {repository: r.example/a, project: a}\n  - {repository: r.example/c, project: c}\n"), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := strings.Join(Diff(a, other, "the database", "this section"), "\n")
+	for _, want := range []string{"repository r.example/a: the database", `"tags":"v*"`, "repository r.example/c: only in this section", "repository r.example/b: only in the database"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Diff lacks %q:\n%s", want, d)
+		}
+	}
+}

@@ -40,3 +40,33 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromShared: any stored shared list is read or refused with an
+// error, without a panic; one read is valid and round-trips.
+func FuzzFromShared(f *testing.F) {
+	c, err := Parse([]byte("repositories:\n  - repository: r.example/a\n    project: a\n    username: u\n    password_env: PW\n"), func(string) string { return "pw" })
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ := c.Shared()
+	f.Add([]byte(b))
+	f.Add([]byte(`{"repositories":[{"repository":"x","project":"y","interval":"-1s"}],"max_retry_wait":"1s"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c, err := FromShared(in, "", func(string) string { return "" })
+		if err != nil {
+			return
+		}
+		for _, r := range c.Repositories {
+			if _, err := r.Ref(); err != nil || r.Interval < MinInterval || r.Tags == "" || r.Password() != "" {
+				t.Fatalf("FromShared accepted an invalid repository %+v", r)
+			}
+		}
+		out, err := c.Shared()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := FromShared(out, "", func(string) string { return "" }); err != nil || len(Diff(c, again, "a", "b")) != 0 {
+			t.Fatalf("round trip: %v %v", err, Diff(c, again, "a", "b"))
+		}
+	})
+}

@@ -76,7 +76,7 @@ func published(detail []byte) time.Time {
 // of the artifact's image and of the images that run.
 func (s *Server) GateState(ctx context.Context, sc store.Scope, project, artifact string, deployedOnly bool) (gate.ServerState, error) {
 	now := s.now()
-	st := gate.ServerState{Project: project, Now: now, Findings: []gate.ServerFinding{}, Images: []gate.ServerImage{}}
+	st := gate.ServerState{Project: project, Now: now, Findings: []gate.ServerFinding{}, Images: []gate.ServerImage{}, MaxImageAgeDays: int(s.opts.MaxImageAge / store.Day)}
 	if _, err := s.store.GetProject(ctx, project); err != nil {
 		return st, err
 	}
@@ -96,9 +96,11 @@ func (s *Server) GateState(ctx context.Context, sc store.Scope, project, artifac
 			return false
 		}
 		f := gate.ServerFinding{ID: v.ID, Kind: v.Kind, VulnerabilityID: v.VulnerabilityID, Severity: v.Severity.String(), FixedVersion: v.FixedVersion,
-			Artifact: v.Artifact.Digest, ArtifactName: v.Artifact.Name, Environments: nonNil(v.Environments), FirstSeen: v.FirstSeen}
+			Artifact: v.Artifact.Digest, ArtifactName: v.Artifact.Name, Environments: nonNil(v.Environments), FirstSeen: v.FirstSeen,
+			Aliases: v.Aliases}
 		if v.Package != nil {
 			f.Package = v.Package.Name + "@" + v.Package.Version
+			f.Ecosystem, f.PURL = v.Package.Ecosystem, v.Package.PURL
 		}
 		if v.Kind == store.KindVulnerability {
 			f.Published = published(v.Detail)

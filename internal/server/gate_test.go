@@ -143,6 +143,45 @@ func testGateAgainstServer(t *testing.T, storeURL string) {
 			t.Errorf("max 60 days: exit %d, want 0\n%s%s", code, stdout, stderr)
 		}
 	})
+	t.Run("rego policy", func(t *testing.T) {
+		// The policy is written against a local scan's JSON report; on the
+		// server it sees each artifact's findings plus input.server.
+		deny, allow, broken := t.TempDir(), t.TempDir(), t.TempDir()
+		for dir, src := range map[string]string{
+			deny: `package vigil
+
+deny contains msg if {
+	input.server.deployed
+	some v in input.vulnerabilities
+	v.package.name == "lodash"
+	msg := sprintf("%s: lodash %s is banned in production", [v.id, v.package.version])
+}
+`,
+			allow:  "package vigil\n\ndeny contains msg if {\n\tfalse\n\tmsg := \"never\"\n}\n",
+			broken: "package vigil\ndeny contains x if {\n",
+		} {
+			if err := os.WriteFile(filepath.Join(dir, "gate.rego"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, stdout, stderr := vigil(t, "gate", "--server", e.url, "--project", "shop", "--token", reader, "--policy", deny)
+		want := "policy: " + prodFinding + ": lodash 4.17.15 is banned in production (on registry.example/shop:aaaa sha256:aaaa0001, deployed in prod)"
+		if code != 1 || !strings.Contains(stdout, want) {
+			t.Errorf("deny policy: exit %d, want 1 with %q\n%s%s", code, want, stdout, stderr)
+		}
+		if code, stdout, stderr := vigil(t, "gate", "--server", e.url, "--project", "shop", "--token", reader, "--policy", allow); code != 0 {
+			t.Errorf("allow-all policy: exit %d, want 0\n%s%s", code, stdout, stderr)
+		}
+		code, _, stderr = vigil(t, "gate", "--server", e.url, "--project", "shop", "--token", reader, "--policy", broken)
+		if code != 2 || !strings.Contains(stderr, "--policy") || !strings.Contains(stderr, "gate.rego:") {
+			t.Errorf("broken policy: exit %d, want 2 naming the file\n%s", code, stderr)
+		}
+		dir := t.TempDir()
+		code, _, stderr = vigil(t, "scan", dir, "--offline", "--db-dir", filepath.Join(e.data, "vulndb"), "--server", e.url, "--project", "shop", "--token", reader, "--policy", deny)
+		if code != 1 || !strings.Contains(stderr, "server: "+want) {
+			t.Errorf("scan --server --policy: exit %d, want 1 with the server's deny\n%s", code, stderr)
+		}
+	})
 	t.Run("scan --server adds what is deployed", func(t *testing.T) {
 		dir := t.TempDir()
 		code, _, stderr := vigil(t, "scan", dir, "--offline", "--db-dir", filepath.Join(e.data, "vulndb"), "--server", e.url, "--project", "shop", "--token", reader, "--fail-on", "low")

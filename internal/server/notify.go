@@ -26,7 +26,7 @@ func (s *Server) newNotifier() error {
 	n, err := notify.New(notify.Options{
 		Store: s.store, Config: cfg, Logger: s.log.With("component", "notify"), Now: s.now,
 		Owner: s.jobs.owner, SLA: s.opts.SLA, Outcome: s.NotificationDelivered,
-		KEV: s.kevListed,
+		KEV: s.kevListed, MaxImageAgeDays: int(s.opts.MaxImageAge / store.Day),
 	})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
@@ -114,7 +114,7 @@ func (s *Server) registerNotify() {
 		}
 		body["name"] = in.Name
 		spec, _ := json.Marshal(body)
-		r, err := s.notifier.Config().ParseRule(spec)
+		r, err := s.notifier.ParseRule(spec)
 		if err != nil {
 			return nil, huma.Error422UnprocessableEntity(err.Error())
 		}

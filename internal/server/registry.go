@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,8 +59,9 @@ type registryPollResult struct {
 
 // registryWatch is the server's registry watch.
 type registryWatch struct {
-	// w polls the watched repositories (nil: none are configured).
-	w *registrywatch.Watcher
+	// cur polls the watched repositories of the shared list version
+	// (nil: none).
+	cur atomic.Pointer[watcherVersion]
 	// pruned is when this server last pruned finished poll jobs (Unix ms).
 	pruned atomic.Int64
 }
@@ -88,13 +91,28 @@ func (s *Server) pruneRegistryJobs(ctx context.Context) {
 	}
 }
 
-// newRegistryWatch builds the watcher of the configured repositories (nil
-// without any).
-func newRegistryWatch(o Options) (*registrywatch.Watcher, error) {
-	if o.Registries == nil || len(o.Registries.Repositories) == 0 {
+// watcherVersion is a watcher and the shared list version it polls (0:
+// this server's own section, before it is published).
+type watcherVersion struct {
+	w       *registrywatch.Watcher
+	version int64
+}
+
+// watcher is the current watcher (nil: no repository is watched).
+func (s *Server) watcher() *registrywatch.Watcher {
+	if v := s.watch.cur.Load(); v != nil {
+		return v.w
+	}
+	return nil
+}
+
+// newRegistryWatch builds the watcher of cfg's repositories (nil without
+// any).
+func newRegistryWatch(o Options, cfg *registrywatch.Config) (*registrywatch.Watcher, error) {
+	if cfg == nil || len(cfg.Repositories) == 0 {
 		return nil, nil
 	}
-	return registrywatch.New(o.Registries, registrywatch.Options{Transport: o.RegistryTransport, Backoff: o.RegistryBackoff, Logger: o.Logger})
+	return registrywatch.New(cfg, registrywatch.Options{Transport: o.RegistryTransport, Backoff: o.RegistryBackoff, Logger: o.Logger})
 }
 
 // layerCacheDir is where registry scans cache layer results.
@@ -105,24 +123,160 @@ func (s *Server) layerCacheDir() string {
 	return filepath.Join(filepath.Dir(s.opts.VulnDBDir), "layer-cache")
 }
 
-// registryLoops queues each watched repository's poll once per interval
-// (the first at start) until ctx ends.
+// registryLoops publishes this server's registries section as the shared
+// list (when it has one), then follows the list in the store: every
+// RegistrySync it reads the newest version and, when it changed, polls
+// that one's repositories (docs/decisions/registry-watch.md). Each
+// repository's poll is queued once per interval (the first at once).
 func (s *Server) registryLoops(ctx context.Context) {
-	if s.watch.w == nil {
-		return
+	if s.opts.Registries != nil {
+		if err := s.publishRegistries(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Error("publish the registries section", "err", err)
+		}
 	}
-	repos := s.watch.w.Config().Repositories
-	done := make(chan struct{}, len(repos))
-	for i := range repos {
-		r := &repos[i]
-		go func() {
-			defer func() { done <- struct{}{} }()
-			s.registryLoop(ctx, r)
-		}()
+	every := s.opts.RegistrySync
+	if every <= 0 {
+		every = 30 * time.Second
 	}
-	for range repos {
-		<-done
+	var loops repoLoops
+	defer loops.stop()
+	for {
+		if started, err := s.syncRegistries(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Error("read the shared registry list", "err", err)
+		} else if started != nil {
+			loops.stop()
+			loops.start(ctx, func(ctx context.Context) {
+				for i := range started.Config().Repositories {
+					r := &started.Config().Repositories[i]
+					if r.MissingCredentials() {
+						s.log.Warn("registry repository not polled by this server: its password variable is not set here", "repository", r.Repository, "password_env", r.PasswordEnv)
+						continue
+					}
+					loops.wg.Go(func() { s.registryLoop(ctx, r) })
+				}
+			})
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
+}
+
+// repoLoops are the running per-repository loops of one list version.
+type repoLoops struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func (l *repoLoops) start(ctx context.Context, run func(context.Context)) {
+	ctx, l.cancel = context.WithCancel(ctx)
+	run(ctx)
+}
+
+// stop cancels the loops and waits for them.
+func (l *repoLoops) stop() {
+	if l.cancel != nil {
+		l.cancel()
+		l.cancel = nil
+	}
+	l.wg.Wait()
+}
+
+// publishRegistries writes this server's section as the newest shared
+// list unless it already is, and warns, naming every difference, when it
+// replaces a different one.
+func (s *Server) publishRegistries(ctx context.Context) error {
+	spec, err := s.opts.Registries.Shared()
+	if err != nil {
+		return err
+	}
+	cur, prev, changed, err := s.store.PutRegistryConfig(ctx, spec, "replica:"+s.jobs.owner)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	s.log.Info("registries section published as the shared registry list", "version", cur.Version)
+	if prev.Version == 0 {
+		return nil
+	}
+	old, err := registrywatch.FromShared(prev.Spec, "", func(string) string { return "" })
+	if err != nil {
+		return fmt.Errorf("previous shared registry list (version %d): %w", prev.Version, err)
+	}
+	s.log.Warn("this server's registries section differs from the shared list it replaces: every replica now polls this one",
+		"version", cur.Version, "previous_version", prev.Version, "previous_written_by", prev.WrittenBy,
+		"differences", strings.Join(registrywatch.Diff(old, s.opts.Registries, fmt.Sprintf("version %d", prev.Version), "this section"), "; "))
+	return nil
+}
+
+// syncRegistries reads the newest shared list and, when it is not the
+// one polled, makes a watcher of it current and returns it (nil: nothing
+// changed). A server whose own section differs from the list it now polls
+// warns, naming the differences.
+func (s *Server) syncRegistries(ctx context.Context) (*registrywatch.Watcher, error) {
+	v, err := s.store.RegistryConfig(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cur := s.watch.cur.Load(); cur != nil && cur.version == v.Version {
+		return nil, nil
+	}
+	docker := ""
+	env := s.opts.RegistryEnv
+	if env == nil {
+		env = os.Getenv
+	}
+	// Passwords this server's own section read at start come first.
+	own := map[string]string{}
+	if s.opts.Registries != nil {
+		docker = s.opts.Registries.DockerConfig
+		for _, r := range s.opts.Registries.Repositories {
+			if r.PasswordEnv != "" {
+				own[r.PasswordEnv] = r.Password()
+			}
+		}
+	}
+	getenv := func(k string) string {
+		if p, ok := own[k]; ok {
+			return p
+		}
+		return env(k)
+	}
+	cfg, err := registrywatch.FromShared(v.Spec, docker, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("shared registry list version %d: %w", v.Version, err)
+	}
+	if own := s.opts.Registries; own != nil {
+		if d := registrywatch.Diff(own, cfg, "this server's section", fmt.Sprintf("version %d", v.Version)); len(d) > 0 {
+			s.log.Warn("this server's registries section differs from the shared registry list; it polls the shared list",
+				"version", v.Version, "written_by", v.WrittenBy, "differences", strings.Join(d, "; "))
+		}
+	}
+	w, err := newRegistryWatch(s.opts, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("shared registry list version %d: %w", v.Version, err)
+	}
+	s.watch.cur.Store(&watcherVersion{w: w, version: v.Version})
+	s.log.Info("polling the shared registry list", "version", v.Version, "repositories", len(cfg.Repositories))
+	if w == nil {
+		return nil, nil
+	}
+	return w, nil
 }
 
 func (s *Server) registryLoop(ctx context.Context, r *registrywatch.Repository) {
@@ -151,11 +305,11 @@ func (s *Server) registryLoop(ctx context.Context, r *registrywatch.Repository) 
 }
 
 // repository is the configured repository named name, or nil.
-func (s *Server) repository(name string) *registrywatch.Repository {
-	if s.watch.w == nil {
+func (s *Server) repository(w *registrywatch.Watcher, name string) *registrywatch.Repository {
+	if w == nil {
 		return nil
 	}
-	repos := s.watch.w.Config().Repositories
+	repos := w.Config().Repositories
 	for i := range repos {
 		if repos[i].Repository == name {
 			return &repos[i]
@@ -172,12 +326,17 @@ func (s *Server) pollRegistry(ctx context.Context, j *store.Job) ([]byte, error)
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return nil, fmt.Errorf("registry poll payload: %w", err)
 	}
-	r := s.repository(p.Repository)
+	w := s.watcher()
+	r := s.repository(w, p.Repository)
 	if r == nil {
-		// Queued by a server that watches a repository this one does not.
-		return nil, fmt.Errorf("repository %q is not watched by this server", p.Repository)
+		// Queued under a shared list version this server has not read
+		// yet (or no longer polls).
+		return nil, fmt.Errorf("repository %q is not in the registry list this server polls", p.Repository)
 	}
-	res, err := s.pollRepository(ctx, r)
+	if r.MissingCredentials() {
+		return nil, fmt.Errorf("repository %q: its password variable %s is not set on this server", p.Repository, r.PasswordEnv)
+	}
+	res, err := s.pollRepository(ctx, w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +344,7 @@ func (s *Server) pollRegistry(ctx context.Context, j *store.Job) ([]byte, error)
 	return json.Marshal(res)
 }
 
-func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository) (registryPollResult, error) {
+func (s *Server) pollRepository(ctx context.Context, w *registrywatch.Watcher, r *registrywatch.Repository) (registryPollResult, error) {
 	var res registryPollResult
 	log := s.log.With("repository", r.Repository, "project", r.Project)
 	sts, err := s.store.RegistryStatuses(ctx, store.Scope{Projects: []string{r.Project}})
@@ -212,7 +371,7 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 		}
 		return s.store.RecordRegistryPoll(context.WithoutCancel(ctx), poll)
 	}
-	tags, err := s.watch.w.Tags(ctx, r)
+	tags, err := w.Tags(ctx, r)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -230,11 +389,11 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 			continue
 		}
 		seen[tg.Digest] = true
-		if len(res.New) == s.watch.w.Config().MaxNewPerPoll {
+		if len(res.New) == w.Config().MaxNewPerPoll {
 			log.Info("more new digests than max_new_per_poll; the rest wait for the next poll", "max_new_per_poll", len(res.New))
 			break
 		}
-		if err := s.scanRegistryDigest(ctx, r, tg); err != nil {
+		if err := s.scanRegistryDigest(ctx, w, r, tg); err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
@@ -250,7 +409,7 @@ func (s *Server) pollRepository(ctx context.Context, r *registrywatch.Repository
 // matches its packages with the server's engine and stores it as an
 // artifact of the repository's project, with its registry.digest_seen
 // event, in one transaction.
-func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Repository, tg registrywatch.Tagged) error {
+func (s *Server) scanRegistryDigest(ctx context.Context, w *registrywatch.Watcher, r *registrywatch.Repository, tg registrywatch.Tagged) error {
 	ref := registrywatch.Reference(r, tg.Digest)
 	seen := store.RegistryDigest{Repository: r.Repository, Project: r.Project, Tag: tg.Tag, Digest: tg.Digest, Reference: ref, Actor: registryActor}
 	if a, err := s.store.FindArtifact(ctx, r.Project, tg.Digest); err == nil {
@@ -261,7 +420,7 @@ func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Reposi
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if err := s.watch.w.CheckSize(ctx, r, tg.Digest); err != nil {
+	if err := w.CheckSize(ctx, r, tg.Digest); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -273,7 +432,7 @@ func (s *Server) scanRegistryDigest(ctx context.Context, r *registrywatch.Reposi
 		ToolVersion: s.opts.Version,
 		Logger:      s.log,
 		Image: scan.ImageOptions{Kind: scan.KindImage, Platform: r.Platform, Insecure: r.Insecure, CacheDir: s.layerCacheDir(),
-			Transport: s.watch.w.Transport(), Keychain: s.watch.w.Keychain(r)},
+			Transport: w.Transport(), Keychain: w.Keychain(r)},
 	})
 	if err != nil {
 		return err
@@ -358,8 +517,8 @@ func (s *Server) registerRegistries() {
 			byRepo[st.Repository] = st
 		}
 		out := []RegistryDTO{}
-		if s.watch.w != nil {
-			for _, r := range s.watch.w.Config().Repositories {
+		if w := s.watcher(); w != nil {
+			for _, r := range w.Config().Repositories {
 				if scope.Projects != nil && !slices.Contains(scope.Projects, r.Project) {
 					continue
 				}

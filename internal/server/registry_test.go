@@ -145,15 +145,20 @@ func lockfileImage(t *testing.T, version string) v1.Image {
 type watchServer struct {
 	*env
 	name string
+	// stop stops the server (once; the test's cleanup calls it too).
+	stop func()
 }
 
 // startWatching starts a server with the registries section yaml (its
-// password variables from envs), and its background work.
+// password variables from envs; "": no section), and its background work.
 func startWatching(t *testing.T, storeURL, from, name, yaml string, envs map[string]string, extra ...func(*server.Options)) *watchServer {
 	t.Helper()
-	cfg, err := registrywatch.Parse([]byte(yaml), func(k string) string { return envs[k] })
-	if err != nil {
-		t.Fatal(err)
+	var cfg *registrywatch.Config
+	if yaml != "" {
+		var err error
+		if cfg, err = registrywatch.Parse([]byte(yaml), func(k string) string { return envs[k] }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e := startWith(t, startOptions{storeURL: storeURL, from: from, options: func(o *server.Options) {
 		for _, f := range extra {
@@ -172,11 +177,10 @@ func startWatching(t *testing.T, storeURL, from, name, yaml string, envs map[str
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.srv.Run(ctx, l, e.srv.HTTPServer(), time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	return &watchServer{env: e, name: name}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return &watchServer{env: e, name: name, stop: stop}
 }
 
 // waitWithin polls cond every 50ms until it holds or d has passed.
@@ -528,5 +532,56 @@ func TestRegistryWatchReplicasPostgres(t *testing.T) {
 	}
 	if st := a.registries(t, a.admin); len(st) != 1 || st[0].Polls != int64(polls) {
 		t.Errorf("status = %+v, want %d polls", st, polls)
+	}
+}
+
+// TestRegistryWatchSharedListPostgres: only replica A has a registries
+// section; it publishes it as the shared list, and B, without one, polls
+// from the list too. A new tag is scanned exactly once between them, and
+// once A is stopped B takes the polls and scans the next new tag.
+func TestRegistryWatchSharedListPostgres(t *testing.T) {
+	url := testutil.PostgresSchema(t)
+	wr := newWatchedRegistry(t)
+	wr.push(t, "team/app", "v1", "4.17.4")
+	from := vulndbURL(t, "npm")
+	yaml := fmt.Sprintf("repositories:\n  - repository: %s/team/app\n    project: app\n    interval: 1s\n", wr.host)
+	fast := func(o *server.Options) { o.RegistrySync = 200 * time.Millisecond }
+	a := startWatching(t, url, from, "a", yaml, nil, fast)
+	b := startWatching(t, url, from, "b", "", nil, fast)
+	waitWithin(t, 20*time.Second, "v1 scanned", func() bool { return len(a.artifacts(t, "app")) == 1 })
+	// B follows the list: it lists the repository as watched.
+	waitWithin(t, 5*time.Second, "B watching the shared list", func() bool {
+		st := b.registries(t, b.admin)
+		return len(st) == 1 && st[0].Watched
+	})
+	d2 := wr.push(t, "team/app", "v2", "4.17.21")
+	waitWithin(t, 20*time.Second, "v2 scanned", func() bool { return len(a.artifacts(t, "app")) == 2 })
+	time.Sleep(2 * time.Second) // more polls: nothing is scanned twice
+	if n := len(a.artifacts(t, "app")); n != 2 {
+		t.Fatalf("artifacts = %d, want 2", n)
+	}
+	if evs := digestEvents(t, a.st); len(evs) != 2 {
+		t.Fatalf("registry.digest_seen events = %d, want 2 (each digest once)", len(evs))
+	}
+
+	a.stop()
+	_, before := b.srv.JobsRun()
+	d3 := wr.push(t, "team/app", "v3", "4.17.10")
+	waitWithin(t, 20*time.Second, "v3 scanned by B", func() bool { return len(b.artifacts(t, "app")) == 3 })
+	_, after := b.srv.JobsRun()
+	if after["registry-poll"] <= before["registry-poll"] {
+		t.Errorf("B ran %d polls after A stopped, want more than %d", after["registry-poll"], before["registry-poll"])
+	}
+	st := b.registries(t, b.admin)
+	if len(st) != 1 || st[0].LastDigest != d3 || st[0].LastPoller != "b" {
+		t.Errorf("status after A stopped = %+v, want B polling, last digest %s (v2 was %s)", st, d3, d2)
+	}
+	if evs := digestEvents(t, b.st); len(evs) != 3 {
+		t.Errorf("registry.digest_seen events = %d, want 3", len(evs))
+	}
+	// The list is versioned and audited once (A's section, unchanged).
+	v, err := b.st.RegistryConfig(t.Context())
+	if err != nil || v.Version == 0 || !strings.Contains(string(v.Spec), "team/app") || strings.Contains(string(v.Spec), "docker_config") {
+		t.Errorf("shared list = %+v, %v", v, err)
 	}
 }

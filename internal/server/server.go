@@ -106,7 +106,14 @@ type Options struct {
 	// nil: none). RegistryTransport and RegistryBackoff, in tests, are the
 	// transport under the retries and the first 5xx backoff. LayerCacheDir
 	// caches the layers of registry scans (default: beside VulnDBDir).
+	// The section is published to the store as the list every replica
+	// polls (a server without one polls the list another published);
+	// RegistrySync is how often the list is read (default 30s) and
+	// RegistryEnv the environment the repositories' password_env are read
+	// from (default os.Getenv).
 	Registries        *registrywatch.Config
+	RegistrySync      time.Duration
+	RegistryEnv       func(string) string
 	RegistryTransport http.RoundTripper
 	RegistryBackoff   time.Duration
 	LayerCacheDir     string
@@ -262,9 +269,14 @@ func New(opts Options) (*Server, error) {
 	if err := s.newNotifier(); err != nil {
 		return nil, err
 	}
-	var err error
-	if s.watch.w, err = newRegistryWatch(opts); err != nil {
+	// This server's own section, checked now (a bad Docker config stops
+	// it) and polled until the shared list is read (registryLoops).
+	w, err := newRegistryWatch(opts, opts.Registries)
+	if err != nil {
 		return nil, err
+	}
+	if w != nil {
+		s.watch.cur.Store(&watcherVersion{w: w})
 	}
 	if s.trackers, err = newTrackers(s); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -330,6 +331,10 @@ type API interface {
 	RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *Ingest) (RegistryDigestResult, error)
 	RecordRegistryPoll(ctx context.Context, p RegistryPoll) error
 	RegistryStatuses(ctx context.Context, s Scope) ([]RegistryStatus, error)
+	// The watched-registry list shared by the replicas, versioned
+	// (registry_config.go).
+	RegistryConfig(ctx context.Context) (RegistryConfigVersion, error) // ErrNotFound
+	PutRegistryConfig(ctx context.Context, spec json.RawMessage, actor string) (cur, prev RegistryConfigVersion, changed bool, err error)
 	PruneFinishedJobs(ctx context.Context, kind string, before time.Time) (int, error)
 
 	// Sessions (sessions.go): dashboard logins, stored by hash.

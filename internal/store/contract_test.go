@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/vigil-sec/vigil/internal/audit"
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/severity"
 )
@@ -42,6 +43,7 @@ func runContract(t *testing.T, open opener) {
 		{"PackageArtifacts", testPackageArtifacts},
 		{"Freshness", testFreshness},
 		{"Registry", testRegistry},
+		{"RegistryConfig", testRegistryConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1013,5 +1015,45 @@ func testPackageArtifacts(t *testing.T, s *Store, _ *clock, _ string) {
 	}
 	if n := countRows(t, s, "package_buckets"); n > 2+2+bucketSize+40 {
 		t.Errorf("package_buckets = %d rows, want one per package and bucket", n)
+	}
+}
+
+// testRegistryConfig: the shared watched-registry list is versioned; the
+// same spec again writes nothing; each new version is audited.
+func testRegistryConfig(t *testing.T, s *Store, _ *clock, _ string) {
+	ctx := t.Context()
+	if _, err := s.RegistryConfig(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("RegistryConfig on an empty store: %v, want ErrNotFound", err)
+	}
+	a := []byte(`{"repositories":[{"repository":"r.example/a","project":"a"}]}`)
+	cur, prev, changed, err := s.PutRegistryConfig(ctx, a, "replica-a")
+	if err != nil || !changed || cur.Version == 0 || prev.Version != 0 || cur.WrittenBy != "replica-a" {
+		t.Fatalf("first put: %+v %+v %v %v", cur, prev, changed, err)
+	}
+	again, _, changed, err := s.PutRegistryConfig(ctx, a, "replica-b")
+	if err != nil || changed || again.Version != cur.Version || again.WrittenBy != "replica-a" {
+		t.Fatalf("same spec again: %+v %v %v", again, changed, err)
+	}
+	b := []byte(`{"repositories":[{"repository":"r.example/b","project":"b"}]}`)
+	next, prev, changed, err := s.PutRegistryConfig(ctx, b, "replica-b")
+	if err != nil || !changed || next.Version <= cur.Version || prev.Digest != cur.Digest {
+		t.Fatalf("new spec: %+v %+v %v %v", next, prev, changed, err)
+	}
+	got, err := s.RegistryConfig(ctx)
+	if err != nil || got.Version != next.Version || string(got.Spec) != string(b) {
+		t.Fatalf("RegistryConfig = %+v, %v", got, err)
+	}
+	if _, _, _, err := s.PutRegistryConfig(ctx, []byte("{"), "x"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("invalid spec: %v", err)
+	}
+	n := 0
+	err = s.ExportAudit(ctx, time.Time{}, time.Now().Add(time.Hour), func(r *audit.Record) error {
+		if r.Kind == AuditRegistryConfig {
+			n++
+		}
+		return nil
+	})
+	if err != nil || n != 2 {
+		t.Errorf("registry.config audit records = %d (%v), want 2", n, err)
 	}
 }
