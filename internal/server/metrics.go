@@ -44,6 +44,9 @@ type metrics struct {
 	refreshDur   prometheus.Histogram
 	refreshFails prometheus.Counter
 	notify       *prometheus.CounterVec
+	// encodeDur is how long encoding the newest aggregate's samples for
+	// a global scrape took.
+	encodeDur prometheus.Gauge
 	// aggMu serialises aggregate computations; agg is the newest.
 	aggMu sync.Mutex
 	agg   atomic.Pointer[portfolioStats]
@@ -95,7 +98,9 @@ func newMetrics(s *Server) *metrics {
 		Help: "Failed refreshes of this server's vulnerability database."})
 	m.notify = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_notification_deliveries_total",
 		Help: "Notification deliveries by sink and outcome (delivered, retried, dead_lettered); see Server.NotificationDelivered."}, []string{"sink", "outcome"})
-	m.reg.MustRegister(m.http, m.refreshLast, m.refreshDur, m.refreshFails, m.notify,
+	m.encodeDur = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_metrics_encode_duration_seconds",
+		Help: "How long encoding the portfolio samples of the newest aggregate took (for a token of every project; once per aggregate and format)."})
+	m.reg.MustRegister(m.http, m.refreshLast, m.refreshDur, m.refreshFails, m.notify, m.encodeDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -418,6 +423,7 @@ func (s *Server) portfolioBytes(st *portfolioStats, sc store.Scope, format expfm
 		}
 	}
 	m.encMu.Unlock()
+	start := time.Now()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&portfolioCollector{st: st, sla: s.metricsSLA(), rev: st.rev, scope: sc})
 	fams, err := reg.Gather()
@@ -437,6 +443,9 @@ func (s *Server) portfolioBytes(st *portfolioStats, sc store.Scope, format expfm
 	}
 	m.encoded[key] = buf.Bytes()
 	m.encMu.Unlock()
+	if sc.Projects == nil {
+		m.encodeDur.Set(time.Since(start).Seconds())
+	}
 	return buf.Bytes(), nil
 }
 

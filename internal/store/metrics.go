@@ -270,6 +270,16 @@ func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now ti
 		w.add("f.state = ?", StateFixed)
 		w.add("f.resolution NOT IN (?, ?)", ResolvedWithdrawn, ResolvedRangeChanged)
 		w.add("f.resolved_at IS NOT NULL")
+	} else if byEnv {
+		// By environment, the open findings are those of the artifacts
+		// deployed now: read from the active deployments (a few hundred
+		// artifacts) into findings by artifact_id, not every open finding
+		// into its deployments. SQLite's planner, given state = ?, would
+		// start from findings_state_first_seen; the expression on state
+		// leaves it the artifact_id index, and CROSS JOIN keeps its order.
+		w.add("d.artifact_id = f.artifact_id")
+		w.add("d.end_at IS NULL")
+		w.add("f.state || '' = ?", StateOpen)
 	} else {
 		w.add("f.state = ?", StateOpen)
 	}
@@ -330,7 +340,7 @@ func metricsQuery(f MetricsFilter, byEnv, remediated bool, sla SLAPolicy, now ti
 		if remediated {
 			from += " JOIN deployments d ON d.artifact_id = f.artifact_id AND d.start_at <= f.resolved_at"
 		} else {
-			from += " JOIN deployments d ON d.artifact_id = f.artifact_id AND d.end_at IS NULL"
+			from = " FROM deployments d CROSS JOIN findings f" // conditions above
 		}
 		if f.Environment != "" {
 			w.add("d.environment = ?", f.Environment)

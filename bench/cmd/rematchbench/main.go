@@ -7,6 +7,7 @@
 //	rematchbench refresh  -url URL -vuln VGL-BENCH-0001 -projects 200 -rate 20 -c 8
 //	rematchbench read     -url URL -log serve.log -until "vulnerability database ready"
 //	rematchbench summarize results.jsonl
+//	rematchbench scrape   -url URL -n 200 -c 8 [-refresh]
 //
 // advisory and modify edit a mirror laid out like the OSV bucket the way
 // the bucket changes: they write <Ecosystem>/<ID>.json and put the id at
@@ -18,6 +19,7 @@
 // while a poller waits for the first finding of -vuln to show in the
 // findings list; read only runs the readers, until a line of the server's
 // log says the start-up re-match is done. Both print one JSON object.
+// scrape times GET /metrics (bench/serve-metrics.sh, issue 13).
 // The token is VIGIL_TOKEN (admin).
 package main
 
@@ -45,7 +47,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: rematchbench advisory|modify|rezip|refresh|read [flags]")
+		fmt.Fprintln(os.Stderr, "usage: rematchbench advisory|modify|rezip|refresh|read|summarize|scrape [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -62,6 +64,8 @@ func main() {
 		err = cmdRead(args)
 	case "summarize":
 		err = cmdSummarize(args)
+	case "scrape":
+		err = cmdScrape(args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
@@ -418,9 +422,7 @@ func (r *readers) stats(from, to time.Time) map[string]any {
 		}
 	}
 	for k, ds := range by {
-		slices.Sort(ds)
-		q := func(p float64) float64 { return ms(ds[min(len(ds)-1, int(p*float64(len(ds))))]) }
-		out[k] = map[string]any{"n": len(ds), "p50_ms": q(0.50), "p90_ms": q(0.90), "p99_ms": q(0.99), "max_ms": ms(ds[len(ds)-1])}
+		out[k] = latStats(ds)
 	}
 	out["errors"] = r.errs
 	return out
@@ -673,3 +675,5 @@ func cmdSummarize(args []string) error {
 	}
 	return nil
 }
+
+func printJSON(v any) error { return json.NewEncoder(os.Stdout).Encode(v) }
