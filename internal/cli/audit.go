@@ -238,51 +238,28 @@ func parseWhen(flag, s string) (time.Time, error) {
 }
 
 // scanAudit is the record `vigil scan --audit-log` appends: what was
-// scanned with which inputs, and what the gate decided.
+// scanned, and the gate's decision with its inputs (the same gate.Claim
+// a push carries to the server, docs/server.md).
 type scanAudit struct {
 	Target   scan.Target  `json:"target"`
 	Image    string       `json:"image_digest,omitempty"`
 	Tool     string       `json:"tool"`
 	Scanners []string     `json:"scanners"`
 	Summary  scan.Summary `json:"summary"`
-	Gate     struct {
-		Passed   bool     `json:"passed"`
-		FailOn   string   `json:"fail_on,omitempty"`
-		ExitCode int      `json:"exit_code"`
-		Reasons  []string `json:"reasons,omitempty"`
-		Denies   []string `json:"denies,omitempty"`
-		Warnings []string `json:"warnings,omitempty"`
-	} `json:"gate"`
-	// Policy are the files that decided: the config (ignore list and gate
-	// settings), Rego policies, VEX documents and the secrets baseline.
-	Policy   []fileDigest `json:"policy_files"`
-	Database *dbAudit     `json:"vulndb,omitempty"`
+	Gate     *gate.Claim  `json:"gate"`
 }
 
-type fileDigest struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-}
+type fileDigest = gate.FileDigest
 
-type dbAudit struct {
-	SHA256    string    `json:"sha256"`
-	Source    string    `json:"source,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
-	AgeDays   int       `json:"age_days"`
-	Stale     bool      `json:"stale,omitempty"`
-}
-
-// recordScan appends the scan's record to the audit log file and tells
-// its head on stderr (to keep as an anchor).
-func recordScan(e *env, f *scanFlags, target string, res *scan.Result, outcome gate.Outcome, failOn string) error {
-	rec := scanAudit{Target: res.Target, Tool: res.Tool.Name + " " + res.Tool.Version, Scanners: res.Scanners, Summary: res.Summary}
-	if res.Image != nil {
-		rec.Image = res.Image.Digest
-	}
-	rec.Gate.Passed, rec.Gate.FailOn = !outcome.Failed, failOn
-	rec.Gate.Reasons, rec.Gate.Denies, rec.Gate.Warnings = outcome.Reasons, outcome.Denies, outcome.Warnings
+// scanClaim is the gate's decision on a scan with its inputs: the
+// thresholds, the files that decided (the config with its ignore list and
+// gate settings, Rego policies, VEX documents, the secrets baseline) and
+// the vulnerability database's fingerprint and age.
+func scanClaim(f *scanFlags, target string, res *scan.Result, opts gate.Options, outcome gate.Outcome) (*gate.Claim, error) {
+	c := &gate.Claim{Passed: !outcome.Failed, FailedFindings: outcome.Findings, Reasons: outcome.Reasons, Denies: outcome.Denies, Warnings: outcome.Warnings,
+		Thresholds: gate.ThresholdsOf(opts)}
 	if outcome.Failed {
-		rec.Gate.ExitCode = f.exitCode
+		c.ExitCode = f.exitCode
 	}
 	var paths []string
 	if p := engine.ConfigPath(f.configFile, target); p != "" {
@@ -294,15 +271,25 @@ func recordScan(e *env, f *scanFlags, target string, res *scan.Result, outcome g
 		paths = append(paths, f.baseline)
 	}
 	var err error
-	if rec.Policy, err = digests(paths); err != nil {
-		return fmt.Errorf("audit log: %w", err)
+	if c.PolicyFiles, err = digests(paths); err != nil {
+		return nil, err
 	}
 	if d := res.Database; d != nil {
-		rec.Database = &dbAudit{Source: d.Source, UpdatedAt: d.UpdatedAt, AgeDays: d.AgeDays, Stale: d.Stale}
+		c.VulnDB = &gate.DBState{Source: d.Source, UpdatedAt: d.UpdatedAt, AgeDays: d.AgeDays, Stale: d.Stale}
 		if db, err := vulndb.Open(d.Dir); err == nil {
-			rec.Database.SHA256 = db.Status().Fingerprint()
+			c.VulnDB.SHA256 = db.Status().Fingerprint()
 			db.Close()
 		}
+	}
+	return c, nil
+}
+
+// recordScan appends the scan's record to the audit log file and tells
+// its head on stderr (to keep as an anchor).
+func recordScan(e *env, f *scanFlags, res *scan.Result, claim *gate.Claim) error {
+	rec := scanAudit{Target: res.Target, Tool: res.Tool.Name + " " + res.Tool.Version, Scanners: res.Scanners, Summary: res.Summary, Gate: claim}
+	if res.Image != nil {
+		rec.Image = res.Image.Digest
 	}
 	r, err := audit.AppendFile(f.auditLog, time.Now(), cliActor(), "scan", res.Target.Kind+":"+res.Target.Name, rec)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/vigil-sec/vigil/internal/gate"
 )
 
 // pushFlags send a scan's report or an SBOM to a Vigil server.
@@ -71,11 +74,19 @@ func apiCall(ctx context.Context, method string, u *url.URL, contentType string,
 
 // apiCallToken is apiCall with an explicit token.
 func apiCallToken(ctx context.Context, token, method string, u *url.URL, contentType string, body io.Reader, gz bool, out any) error {
+	return apiCallHeader(ctx, token, method, u, contentType, body, gz, nil, out)
+}
+
+// apiCallHeader is apiCallToken with extra request headers.
+func apiCallHeader(ctx context.Context, token, method string, u *url.URL, contentType string, body io.Reader, gz bool, hdr http.Header, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[http.CanonicalHeaderKey(k)] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -117,15 +128,42 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// push sends a document (a Vigil JSON report or an SBOM), gzip'd.
+// push sends a document (a Vigil JSON report or an SBOM), gzip'd, with
+// no gate decision (the server records the ingest as not gated).
 func (f *pushFlags) push(ctx context.Context, e *env, write func(io.Writer) error) error {
+	body, err := gzipBody(write)
+	if err != nil {
+		return err
+	}
+	return f.send(ctx, e, body, nil)
+}
+
+func gzipBody(write func(io.Writer) error) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	if err := write(zw); err != nil {
-		return err
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return err
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// send pushes a gzip'd document; claim, when set, is the gate's decision
+// on it, sent in the Vigil-Gate header (base64url JSON, docs/server.md)
+// for the server's ingest record.
+func (f *pushFlags) send(ctx context.Context, e *env, body []byte, claim *gate.Claim) error {
+	var hdr http.Header
+	if claim != nil {
+		b, err := json.Marshal(claim)
+		if err != nil {
+			return err
+		}
+		if len(b) > gate.MaxClaimSize {
+			return &exitError{code: ExitError, err: fmt.Errorf("push: the gate decision is %d bytes of JSON, more than the %d the server takes (fewer policy files or reasons)", len(b), gate.MaxClaimSize)}
+		}
+		hdr = http.Header{gate.ClaimHeader: {base64.RawURLEncoding.EncodeToString(b)}}
 	}
 	u, err := serverURL(f.server, "/api/v1/projects/"+url.PathEscape(f.project)+"/artifacts")
 	if err != nil {
@@ -143,7 +181,7 @@ func (f *pushFlags) push(ctx context.Context, e *env, write func(io.Writer) erro
 		NewFindings int  `json:"new_findings"`
 		Findings    int  `json:"findings"`
 	}
-	if err := apiCall(ctx, http.MethodPost, u, "application/octet-stream", &buf, true, &out); err != nil {
+	if err := apiCallHeader(ctx, os.Getenv("VIGIL_TOKEN"), http.MethodPost, u, "application/octet-stream", bytes.NewReader(body), true, hdr, &out); err != nil {
 		return err
 	}
 	state := "new artifact"

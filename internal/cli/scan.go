@@ -227,11 +227,13 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	}
 	pol := engine.Policy{Config: cfg, VEX: stmts, MinSeverity: minSev, FailOn: failOn, Policies: policies, PolicyDirs: f.policyDirs}
 	pol.Suppress(res, time.Now())
+	var pushBody []byte
 	if f.push.server != "" {
 		// The server matches the inventory itself, with its own database;
 		// it gets every finding, suppressions marked, before the severity
-		// filter (which only decides what this report shows).
-		if err := f.push.push(ctx, e, func(w io.Writer) error { return report.Write(w, "json", res, report.Options{}) }); err != nil {
+		// filter (which only decides what this report shows). It is sent
+		// once the gate has decided, with the decision.
+		if pushBody, err = gzipBody(func(w io.Writer) error { return report.Write(w, "json", res, report.Options{}) }); err != nil {
 			return err
 		}
 	}
@@ -283,9 +285,20 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, target string) error {
 	for _, d := range outcome.Denies {
 		fmt.Fprintf(e.stderr, "policy deny: %s\n", d)
 	}
-	if f.auditLog != "" {
-		if err := recordScan(e, f, target, res, outcome, f.failOn); err != nil {
-			return &exitError{code: ExitError, err: err}
+	if f.auditLog != "" || pushBody != nil {
+		claim, err := scanClaim(f, target, res, pol.GateOptions(time.Now), outcome)
+		if err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("gate record: %w", err)}
+		}
+		if f.auditLog != "" {
+			if err := recordScan(e, f, res, claim); err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+		}
+		if pushBody != nil {
+			if err := f.push.send(ctx, e, pushBody, claim); err != nil {
+				return err
+			}
 		}
 	}
 	if outcome.Failed {

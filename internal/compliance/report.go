@@ -39,6 +39,21 @@ type ControlEvidence struct {
 	Title       string   `json:"title"`
 	Description string   `json:"description,omitempty"`
 	Evidence    []string `json:"evidence"`
+	// Scans counts the period's scans by gate, for a control shown by
+	// scans (nil otherwise).
+	Scans *ScanCounts `json:"scans,omitempty"`
+}
+
+// ScanCounts are the period's scans by their gate: gated ones (a push
+// that carried the CI's decision), of which failed (the CI's gate failed)
+// and server_failed (the server's own decision failed), and ungated ones
+// (a plain SBOM, a registry watch, a SARIF upload).
+type ScanCounts struct {
+	Total        int `json:"total"`
+	Gated        int `json:"gated"`
+	Failed       int `json:"failed"`
+	ServerFailed int `json:"server_failed"`
+	Ungated      int `json:"ungated"`
 }
 
 // ScanEvidence is one scan pushed to the server (an ingest) in the period.
@@ -52,7 +67,33 @@ type ScanEvidence struct {
 	Tool       string    `json:"tool,omitempty"`
 	Packages   int       `json:"packages"`
 	Findings   int       `json:"findings"`
-	Audit      AuditRef  `json:"audit"`
+	// Gate is the scan's gate as its ingest record holds it (null: not
+	// gated).
+	Gate  *ScanGate `json:"gate"`
+	Audit AuditRef  `json:"audit"`
+}
+
+// ScanGate is a scan's gate: the pushing CLI's decision (its exit code,
+// the findings that failed it, the policy files and vulnerability
+// database it decided with) and the server's own on the same artifact.
+type ScanGate struct {
+	Passed         bool         `json:"passed"`
+	ExitCode       int          `json:"exit_code"`
+	FailedFindings int          `json:"failed_findings"`
+	FailOn         string       `json:"fail_on,omitempty"`
+	PolicyFiles    []PolicyFile `json:"policy_files"`
+	// VulnDBSHA256 and VulnDBAgeDays describe the CLI's database (empty
+	// and -1 when the scan matched none).
+	VulnDBSHA256         string `json:"vulndb_sha256,omitempty"`
+	VulnDBAgeDays        int    `json:"vulndb_age_days"`
+	ServerPassed         bool   `json:"server_passed"`
+	ServerFailedFindings int    `json:"server_failed_findings"`
+}
+
+// PolicyFile is a file the gate decided with, by SHA-256.
+type PolicyFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 // OpenEvidence are the project's open findings now, against the SLA (the
@@ -80,9 +121,28 @@ type RemediationEvidence struct {
 	Remediated     int     `json:"remediated"`
 	RemediatedLate int     `json:"remediated_late"`
 	MTTRDays       float64 `json:"mttr_days"`
+	// Fixes are the period's fixes one by one, each with the audit record
+	// of the change that fixed it.
+	Fixes []FixEvidence `json:"fixes"`
 	// Audit are the records in the period that changed the project's
 	// findings (ingests, reconciliations and state changes).
 	Audit []AuditRef `json:"audit"`
+}
+
+// FixEvidence is one finding fixed in the period and the record of the
+// change that fixed it: a state change (finding.state), a re-match or
+// upload that no longer found it (findings.reconcile), or a deployment
+// that replaced its artifact (deployment.start).
+type FixEvidence struct {
+	Time            time.Time `json:"time"`
+	FindingID       int64     `json:"finding_id"`
+	VulnerabilityID string    `json:"vulnerability_id"`
+	ArtifactID      int64     `json:"artifact_id"`
+	// By is the kind of the record: finding.state, findings.reconcile or
+	// deployment.start.
+	By     string   `json:"by"`
+	Reason string   `json:"reason,omitempty"`
+	Audit  AuditRef `json:"audit"`
 }
 
 // AcceptanceEvidence is one risk acceptance decided in the period.
@@ -117,6 +177,9 @@ func (r *EvidenceReport) Refs() []AuditRef {
 	}
 	out = append(out, r.Open.Audit...)
 	out = append(out, r.Remediation.Audit...)
+	for _, f := range r.Remediation.Fixes {
+		out = append(out, f.Audit)
+	}
 	for _, a := range r.Acceptances {
 		out = append(out, a.Audit)
 	}

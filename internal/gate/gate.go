@@ -70,6 +70,9 @@ type Outcome struct {
 	// Denies and Warnings are the messages of the Rego policies.
 	Denies   []string `json:"denies,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
+	// Findings counts the findings that failed the gate (each once,
+	// whichever rules it failed).
+	Findings int `json:"findings,omitempty"`
 }
 
 // Evaluate applies every rule of the gate to r.
@@ -79,14 +82,17 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 		now = o.Now
 	}
 	var out Outcome
+	failedVulns := map[int]bool{}
 	if o.FailOn != severity.Unknown {
 		n, unknown := 0, 0
-		for _, v := range r.Vulnerabilities {
+		for i, v := range r.Vulnerabilities {
 			switch o.vulnCounts(v.Suppressed != nil, v.Severity, v.FixedVersion, v.Published, now()) {
 			case countUnknown:
 				unknown++
+				failedVulns[i] = true
 			case countYes:
 				n++
+				failedVulns[i] = true
 			}
 		}
 		for _, m := range r.Misconfigurations {
@@ -99,6 +105,7 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 				n++
 			}
 		}
+		out.Findings += n - len(failedVulns) + unknown // misconfigurations and secrets
 		if n > 0 {
 			out.Reasons = append(out.Reasons, fmt.Sprintf("%d finding(s) at or above %s", n, o.FailOn))
 		}
@@ -111,7 +118,8 @@ func Evaluate(ctx context.Context, r *scan.Result, o Options) (Outcome, error) {
 			out.Reasons = append(out.Reasons, reason)
 		}
 	}
-	out.Reasons = append(out.Reasons, exploitGate(r, o)...)
+	out.Reasons = append(out.Reasons, exploitGate(r, o, failedVulns)...)
+	out.Findings += len(failedVulns)
 	for _, p := range r.Packages {
 		for _, lic := range p.Licenses {
 			for _, deny := range o.DenyLicenses {

@@ -162,6 +162,9 @@ func EvaluateServer(ctx context.Context, st *ServerState, o Options) (Outcome, e
 		} else if o.FailOn != severity.Unknown && sev >= o.FailOn {
 			c = countYes
 		}
+		if c != countNo || (f.SLABreached && !o.IgnoreSLABreach) {
+			out.Findings++
+		}
 		switch c {
 		case countYes:
 			name(fmt.Sprintf("%s %s%s on %s (%s)", sev, describe(f), pkgOf(f), artifactOf(f), where(f.Environments)))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/vigil-sec/vigil/internal/engine"
+	"github.com/vigil-sec/vigil/internal/gate"
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/server/auth"
 	"github.com/vigil-sec/vigil/internal/severity"
@@ -216,6 +217,7 @@ type pushInput struct {
 	VCSURL    string `query:"vcs_url" maxLength:"1000"`
 	VCSCommit string `query:"vcs_commit" maxLength:"100"`
 	Digest    string `query:"digest" maxLength:"200" doc:"image digest, when the document does not carry it"`
+	Gate      string `header:"Vigil-Gate" doc:"the pushing CLI's gate decision: base64url JSON of a gate claim (docs/server.md); absent: not gated"`
 	RawBody   []byte `contentType:"application/octet-stream"`
 }
 
@@ -225,6 +227,14 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 		defer func() { <-s.ingestSem }()
 	case <-ctx.Done():
 		return nil, huma.NewError(499, "request cancelled")
+	}
+	var claim *gate.Claim
+	if in.Gate != "" {
+		c, err := gate.DecodeClaimHeader(in.Gate)
+		if err != nil {
+			return nil, huma.Error400BadRequest(err.Error())
+		}
+		claim = c
 	}
 	doc, err := readDocument(bytes.NewReader(in.RawBody), s.opts.Limits)
 	if err != nil {
@@ -239,7 +249,7 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 	var warnings []string
 	var r store.IngestResult
 	for attempt := 1; ; attempt++ {
-		ing, warnings, r, err = s.ingest(ctx, in.Project, art, res)
+		ing, warnings, r, err = s.ingest(ctx, in.Project, art, res, claim)
 		if !errors.Is(err, store.ErrStaleDatabase) || attempt == 3 {
 			break
 		}
@@ -286,7 +296,9 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 // newer one was published meanwhile). The ingest lock is held from the
 // match to the commit: a database swap waits for it, so a re-match never
 // misses a push matched with the older database.
-func (s *Server) ingest(ctx context.Context, project string, art store.Artifact, res *scan.Result) (store.Ingest, []string, store.IngestResult, error) {
+// claim, when set, is the pushing CLI's gate decision: the ingest's audit
+// record holds it beside the server's own (ingestGateOf).
+func (s *Server) ingest(ctx context.Context, project string, art store.Artifact, res *scan.Result, claim *gate.Claim) (store.Ingest, []string, store.IngestResult, error) {
 	s.ingestMu.RLock()
 	defer s.ingestMu.RUnlock()
 	rev := s.rev.Load()
@@ -299,6 +311,11 @@ func (s *Server) ingest(ctx context.Context, project string, art store.Artifact,
 	ing.Findings, err = newFindings(res, vulns)
 	if err != nil {
 		return ing, nil, store.IngestResult{}, huma.Error500InternalServerError("encode findings")
+	}
+	if claim != nil {
+		if ing.Gate, err = ingestGateOf(ctx, res, vulns, claim, s.now(), rev); err != nil {
+			return ing, nil, store.IngestResult{}, err
+		}
 	}
 	r, err := s.store.Ingest(ctx, ing)
 	return ing, warnings, r, err

@@ -75,9 +75,15 @@ func (s *Server) ComplianceReport(ctx context.Context, fw *compliance.Framework,
 			Reason     string  `json:"reason"`
 			Approver   string  `json:"approver"`
 			Until      time.Time
+			Gate       *IngestGate `json:"gate"`
+			Changes    []struct {
+				FindingID int64  `json:"finding_id"`
+				To        string `json:"to"`
+				Reason    string `json:"reason"`
+			} `json:"state_changes"`
 		}
 		switch rec.Kind {
-		case store.AuditIngest, store.AuditFindingState, store.AuditReconcile:
+		case store.AuditIngest, store.AuditFindingState, store.AuditReconcile, store.AuditDeploy:
 		default:
 			return nil
 		}
@@ -100,9 +106,20 @@ func (s *Server) ComplianceReport(ctx context.Context, fw *compliance.Framework,
 			ingestOf[p.ArtifactID] = ref
 			if in {
 				r.Scans = append(r.Scans, compliance.ScanEvidence{Time: rec.Time, Actor: rec.Actor, ArtifactID: p.ArtifactID, Kind: p.Kind, Name: p.Name,
-					Digest: p.Digest, Tool: p.Tool, Packages: p.Packages, Findings: p.Findings, Audit: ref})
+					Digest: p.Digest, Tool: p.Tool, Packages: p.Packages, Findings: p.Findings, Gate: scanGate(p.Gate), Audit: ref})
+			}
+		case store.AuditReconcile, store.AuditDeploy:
+			for _, c := range p.Changes {
+				if in && c.To == store.StateFixed {
+					r.Remediation.Fixes = append(r.Remediation.Fixes, compliance.FixEvidence{Time: rec.Time, FindingID: c.FindingID, By: rec.Kind, Reason: c.Reason, Audit: ref})
+				}
 			}
 		case store.AuditFindingState:
+			if in && p.To == store.StateFixed {
+				id, _ := strconv.ParseInt(strings.TrimPrefix(rec.Subject, "finding:"), 10, 64)
+				r.Remediation.Fixes = append(r.Remediation.Fixes, compliance.FixEvidence{Time: rec.Time, FindingID: id, VulnerabilityID: p.VulnID,
+					ArtifactID: p.ArtifactID, By: rec.Kind, Reason: p.Reason, Audit: ref})
+			}
 			if in && p.To == store.StateAccepted {
 				id, _ := strconv.ParseInt(strings.TrimPrefix(rec.Subject, "finding:"), 10, 64)
 				approver := p.Approver
@@ -130,7 +147,42 @@ func (s *Server) ComplianceReport(ctx context.Context, fw *compliance.Framework,
 	for _, g := range rem.BySeverity {
 		r.Open.BySeverity = append(r.Open.BySeverity, compliance.SeverityCount{Key: g.Key, Open: g.Open, Breached: g.Breached})
 	}
-	r.Remediation = compliance.RemediationEvidence{Remediated: t.Remediated, RemediatedLate: t.RemediatedLate, MTTRDays: t.MTTRDays, Audit: nonNilRefs(changed)}
+	fixes := r.Remediation.Fixes
+	if fixes == nil {
+		fixes = []compliance.FixEvidence{}
+	}
+	// Records of a re-match or deployment name only the finding.
+	for i := range fixes {
+		if fx := &fixes[i]; fx.VulnerabilityID == "" || fx.ArtifactID == 0 {
+			f, err := s.store.GetFinding(ctx, fx.FindingID)
+			if err != nil {
+				return nil, fmt.Errorf("finding %d fixed by audit record %d: %w", fx.FindingID, fx.Audit.Seq, err)
+			}
+			fx.VulnerabilityID, fx.ArtifactID = f.VulnerabilityID, f.ArtifactID
+		}
+	}
+	r.Remediation = compliance.RemediationEvidence{Remediated: t.Remediated, RemediatedLate: t.RemediatedLate, MTTRDays: t.MTTRDays, Fixes: fixes, Audit: nonNilRefs(changed)}
+	counts := compliance.ScanCounts{Total: len(r.Scans)}
+	for _, sc := range r.Scans {
+		switch g := sc.Gate; {
+		case g == nil:
+			counts.Ungated++
+		default:
+			counts.Gated++
+			if !g.Passed {
+				counts.Failed++
+			}
+			if !g.ServerPassed {
+				counts.ServerFailed++
+			}
+		}
+	}
+	for i := range r.Controls {
+		if slices.Contains(r.Controls[i].Evidence, compliance.EvidenceScans) {
+			c := counts
+			r.Controls[i].Scans = &c
+		}
+	}
 	// Open findings and failed checks link to the ingest of their artifact.
 	openArts := map[int64]bool{}
 	for _, kind := range []string{store.KindVulnerability, store.KindMisconfiguration} {
@@ -173,6 +225,23 @@ func (s *Server) ComplianceReport(ctx context.Context, fw *compliance.Framework,
 		}
 	}
 	return r, nil
+}
+
+// scanGate is the report's view of an ingest record's gate.
+func scanGate(g *IngestGate) *compliance.ScanGate {
+	if g == nil || g.Client == nil {
+		return nil
+	}
+	c := g.Client
+	out := &compliance.ScanGate{Passed: c.Passed, ExitCode: c.ExitCode, FailedFindings: c.FailedFindings, FailOn: c.Thresholds.FailOn,
+		PolicyFiles: []compliance.PolicyFile{}, VulnDBAgeDays: -1, ServerPassed: g.Server.Passed, ServerFailedFindings: g.Server.FailedFindings}
+	for _, f := range c.PolicyFiles {
+		out.PolicyFiles = append(out.PolicyFiles, compliance.PolicyFile{Path: f.Path, SHA256: f.SHA256})
+	}
+	if d := c.VulnDB; d != nil {
+		out.VulnDBSHA256, out.VulnDBAgeDays = d.SHA256, d.AgeDays
+	}
+	return out
 }
 
 func nonNilRefs(r []compliance.AuditRef) []compliance.AuditRef {

@@ -54,6 +54,9 @@ type Ingest struct {
 	// findings were matched with: the ingest fails with ErrStaleDatabase
 	// when a newer one was published (the caller matches it again).
 	DBRevision *int64
+	// Gate is the gate decision on this push, as the ingest's audit record
+	// holds it (JSON; nil: the push was not gated, recorded as null).
+	Gate json.RawMessage
 }
 
 // IngestResult tells what an ingest did.

@@ -204,7 +204,7 @@ func (t *tx) ingest(ctx context.Context, in Ingest, pkgs []*pkgEntry) (IngestRes
 		return res, err
 	}
 	rec := ingestAudit{Project: in.Project, ArtifactID: id, Digest: a.Digest, Kind: a.Kind, Name: a.Name, Version: a.Version,
-		Format: a.Format, Tool: strings.TrimSpace(a.ToolName + " " + a.ToolVersion), Created: res.Created, DBRevision: in.DBRevision}
+		Format: a.Format, Tool: strings.TrimSpace(a.ToolName + " " + a.ToolVersion), Created: res.Created, DBRevision: in.DBRevision, Gate: in.Gate}
 	if res.Created {
 		rec.Packages, rec.Findings, rec.FindingsSHA256 = len(pkgs), len(in.Findings), findingsDigest(in.Findings)
 	}
@@ -227,6 +227,8 @@ type ingestAudit struct {
 	Findings       int    `json:"findings"`
 	FindingsSHA256 string `json:"findings_sha256,omitempty"`
 	DBRevision     *int64 `json:"vulndb_revision,omitempty"`
+	// Gate is the push's gate decision (null: not gated).
+	Gate json.RawMessage `json:"gate"`
 }
 
 // pkgEntry is one distinct package of an ingest.
