@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"reflect"
@@ -40,7 +41,7 @@ func TestOutcomeFindings(t *testing.T) {
 		{ID: 3, Kind: "vulnerability", Severity: "HIGH", Artifact: "a", SLABreached: true},
 		{ID: 4, Kind: "secret", Severity: "LOW", Artifact: "a"},
 	}}
-	if out := EvaluateServer(st, Options{FailOn: severity.High}); out.Findings != 3 {
+	if out, err := EvaluateServer(context.Background(), st, Options{FailOn: severity.High}); err != nil || out.Findings != 3 {
 		t.Errorf("EvaluateServer = %+v, want 3 failed findings (1, 2, 3)", out)
 	}
 }
