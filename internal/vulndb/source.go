@@ -220,7 +220,23 @@ type httpSource struct {
 	timeout    time.Duration
 }
 
-func (s *httpSource) String() string { return s.base }
+// String is the source's URL without the password of its user
+// information (a mirror's credentials): it is stored in the manifest,
+// printed by `vigil db status` and written to audit records.
+func (s *httpSource) String() string { return redactURL(s.base) }
+
+// redactURL is u with the password of its user information, if any,
+// replaced by "REDACTED".
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.User == nil {
+		return u
+	}
+	if _, ok := p.User.Password(); ok {
+		p.User = url.UserPassword(p.User.Username(), "REDACTED")
+	}
+	return p.String()
+}
 
 func (s *httpSource) url(parts ...string) string {
 	esc := make([]string, len(parts))

@@ -675,3 +675,19 @@ func TestUpdateFailuresGrouped(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPSourceStringRedactsPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://ci:s3cret-token@mirror.example/osv": "https://ci:REDACTED@mirror.example/osv",
+		"https://token@mirror.example/osv":           "https://token@mirror.example/osv",
+		"http://127.0.0.1:8080/osv":                  "http://127.0.0.1:8080/osv",
+	} {
+		src, err := newSource(in, nil, t.TempDir(), 1<<20, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := src.String(); got != want {
+			t.Errorf("source %q: String() = %q, want %q", in, got, want)
+		}
+	}
+}
