@@ -209,10 +209,13 @@ func (s *Store) NotifyCursor(ctx context.Context, name string) (int64, error) {
 }
 
 // CommitNotify advances the cursor, queues or merges the messages and
-// marks the once-only notifications, in one transaction.
+// marks the once-only notifications, in one transaction. It runs several
+// times a second while pushes arrive; its tables (notify_cursors,
+// notify_once, notify_outbox) have no foreign keys, so it is
+// bookkeeping.
 func (s *Store) CommitNotify(ctx context.Context, b NotifyBatch) (NotifyCommit, error) {
 	var out NotifyCommit
-	err := s.write(ctx, func(t *tx) error {
+	err := s.writeBookkeeping(ctx, func(t *tx) error {
 		out = NotifyCommit{}
 		now := t.s.jobNow().UnixMilli()
 		if b.Cursor != "" {
@@ -402,7 +405,7 @@ func (s *Store) FinishNotify(ctx context.Context, r NotifyResult) error {
 		return fmt.Errorf("%w: notification state %q", ErrInvalid, r.State)
 	}
 	lost := false
-	err := s.jobWrite(ctx, func(t *tx) error {
+	err := s.jobWriteChecked(ctx, func(t *tx) error {
 		lost = false
 		now := t.s.jobNow().UnixMilli()
 		var attempts int
