@@ -236,7 +236,7 @@ func (s *Server) pushArtifact(ctx context.Context, in *pushInput) (*IngestOutput
 		}
 		claim = c
 	}
-	doc, err := readDocument(bytes.NewReader(in.RawBody), s.opts.Limits)
+	doc, err := readDocument(in.RawBody, s.opts.Limits)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
 			return nil, huma.Error413RequestEntityTooLarge(err.Error())

@@ -1,10 +1,10 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -59,29 +60,68 @@ type document struct {
 
 // readDocument decodes a pushed body: gzip (by magic, whatever the headers
 // say) or plain, then CycloneDX, SPDX or a Vigil JSON report, told apart by
-// content like `vigil scan FILE` does.
-func readDocument(body io.Reader, l Limits) (*document, error) {
-	counted := &countingReader{r: io.LimitReader(body, l.MaxBody+1)}
-	br := bufio.NewReaderSize(counted, 64<<10)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %v", errDocument, err)
-		}
-		r = &inflateGuard{r: zr, compressed: counted, l: l}
+// content like `vigil scan FILE` does. The decoded document holds no
+// reference to body or to the inflated bytes (the decoders copy what they
+// keep), so both are reused: the inflated bytes in a pooled buffer sized
+// from the gzip trailer.
+func readDocument(body []byte, l Limits) (*document, error) {
+	if int64(len(body)) > l.MaxBody {
+		return nil, fmt.Errorf("%w: the body exceeds %d bytes", errTooLarge, l.MaxBody)
 	}
-	data, err := io.ReadAll(r)
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		return decodeDocument(body)
+	}
+	counted := &countingReader{r: bytes.NewReader(body)}
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(counted)
+	} else {
+		err = zr.Reset(counted)
+	}
 	if err != nil {
+		return nil, fmt.Errorf("%w: gzip: %v", errDocument, err)
+	}
+	defer gzipReaders.Put(zr)
+	buf := documentBuffers.Get().(*bytes.Buffer)
+	defer putDocumentBuffer(buf)
+	buf.Reset()
+	buf.Grow(inflatedSizeHint(body, l) + bytes.MinRead)
+	if _, err := buf.ReadFrom(&inflateGuard{r: zr, compressed: counted, l: l}); err != nil {
 		if errors.Is(err, errTooLarge) || errors.Is(err, errDocument) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %v", errDocument, err)
 	}
-	if counted.n > l.MaxBody {
-		return nil, fmt.Errorf("%w: the body exceeds %d bytes", errTooLarge, l.MaxBody)
+	return decodeDocument(buf.Bytes())
+}
+
+// Pools of the gzip readers (each holds a 32 KiB window) and of the
+// buffers pushed documents inflate into (a 500-package SBOM is some
+// 250 KiB); a buffer past maxPooledDocument is left to the collector.
+var (
+	gzipReaders     sync.Pool
+	documentBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+const maxPooledDocument = 4 << 20
+
+func putDocumentBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledDocument {
+		documentBuffers.Put(b)
 	}
-	return decodeDocument(data)
+}
+
+// inflatedSizeHint is the inflated size a gzip body announces in its
+// trailer (ISIZE: the last member's size mod 2^32), trusted only as far as
+// the limits and 16 times the compressed size: a hint to allocate once,
+// not a bound.
+func inflatedSizeHint(body []byte, l Limits) int {
+	if len(body) < 18 {
+		return 0
+	}
+	n := int64(binary.LittleEndian.Uint32(body[len(body)-4:]))
+	return int(min(n, l.MaxInflated, 16*int64(len(body))))
 }
 
 func decodeDocument(data []byte) (doc *document, err error) {

@@ -251,11 +251,13 @@ func sourceOf(id string) *cdx.Source {
 // Decode reads a CycloneDX BOM (JSON or XML, any 1.x version the library
 // reads) into components, walking nested components.
 func Decode(r io.Reader, xml bool) ([]sbom.Component, error) {
-	var bom cdx.BOM
+	var bom bomParts
 	if xml {
-		if err := cdx.NewBOMDecoder(r, cdx.BOMFileFormatXML).Decode(&bom); err != nil {
+		var lib cdx.BOM
+		if err := cdx.NewBOMDecoder(r, cdx.BOMFileFormatXML).Decode(&lib); err != nil {
 			return nil, fmt.Errorf("decode CycloneDX: %w", err)
 		}
+		bom = partsOf(&lib)
 	} else if err := decodeJSON(r, &bom); err != nil {
 		return nil, fmt.Errorf("decode CycloneDX: %w", err)
 	}
@@ -268,7 +270,7 @@ func DecodeBytes(b []byte, xml bool) ([]sbom.Component, error) {
 	if xml {
 		return Decode(bytes.NewReader(b), true)
 	}
-	var bom cdx.BOM
+	var bom bomParts
 	if err := decodeJSONBytes(b, &bom); err != nil {
 		return nil, fmt.Errorf("decode CycloneDX: %w", err)
 	}
@@ -276,7 +278,7 @@ func DecodeBytes(b []byte, xml bool) ([]sbom.Component, error) {
 }
 
 // components walks a decoded BOM's components.
-func components(bom *cdx.BOM) ([]sbom.Component, error) {
+func components(bom *bomParts) ([]sbom.Component, error) {
 	depsOf := map[string][]string{}
 	if bom.Dependencies != nil {
 		for _, d := range *bom.Dependencies {
@@ -290,12 +292,13 @@ func components(bom *cdx.BOM) ([]sbom.Component, error) {
 		out = make([]sbom.Component, 0, len(*bom.Components))
 	}
 	purlOf := make(map[string]string, cap(out))
-	var walk func(cs []cdx.Component, depth int) error
-	walk = func(cs []cdx.Component, depth int) error {
+	var walk func(cs []componentParts, depth int) error
+	walk = func(cs []componentParts, depth int) error {
 		if depth > 32 {
 			return fmt.Errorf("decode CycloneDX: components nested deeper than 32")
 		}
-		for _, c := range cs {
+		for i := range cs {
+			c := &cs[i]
 			if c.BOMRef != "" {
 				purlOf[c.BOMRef] = c.PackageURL
 			}

@@ -2,12 +2,15 @@ package cyclonedx
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // The CycloneDX documents of the repository's own tests (Syft's, Trivy's and
@@ -30,6 +33,8 @@ var jsonEdgeCases = []string{
 	`{"metadata":{"tools":[{"vendor":"x","name":"y","version":"1"}]}}`,
 	`{"metadata":{"tools":{"components":[{"type":"application","name":"syft"}]}}}`,
 	`{"components":null,"dependencies":[{"ref":"a","dependsOn":["b"]}]}`,
+	`{"metadata":{"tools":5},"components":[{"name":"a","purl":"pkg:npm/a@1"}]}`,
+	`{"components":[{"name":"a","evidence":{"identity":7},"components":[{"name":"b","hashes":[{"alg":"SHA-256","content":"00"}]}]}]}`,
 	`[]`, `null`, `{"components":[{"name":"a"}]} trailing`, `{"components":[{"name":"a"`,
 }
 
@@ -39,16 +44,30 @@ func libraryDecode(b []byte) (cdx.BOM, error) {
 	return bom, err
 }
 
+// checkSameAsLibrary: wherever the library reads a document, decodeJSON
+// reads the same parts of it. decodeJSON skips the members Vigil does not
+// read, so a document the library refuses only for one of those (a
+// malformed metadata.tools, say) is read; any document decodeJSON refuses,
+// the library refuses too.
 func checkSameAsLibrary(t *testing.T, name string, b []byte) {
 	t.Helper()
-	want, wantErr := libraryDecode(b)
-	var got cdx.BOM
+	lib, wantErr := libraryDecode(b)
+	var got bomParts
 	gotErr := decodeJSON(bytes.NewReader(b), &got)
-	if (wantErr == nil) != (gotErr == nil) {
-		t.Fatalf("%s: library error %v, decodeJSON error %v", name, wantErr, gotErr)
+	if gotErr != nil && wantErr == nil {
+		t.Fatalf("%s: the library reads it, decodeJSON fails: %v", name, gotErr)
 	}
-	if wantErr == nil && !reflect.DeepEqual(want, got) {
+	if wantErr != nil {
+		return
+	}
+	want := partsOf(&lib)
+	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("%s: decodeJSON differs from the library:\nlibrary %+v\ndecodeJSON %+v", name, want, got)
+	}
+	wc, werr := components(&want)
+	gc, gerr := components(&got)
+	if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(wc, gc) {
+		t.Fatalf("%s: components differ:\nlibrary %+v (%v)\ndecodeJSON %+v (%v)", name, wc, werr, gc, gerr)
 	}
 }
 
@@ -79,5 +98,44 @@ func FuzzDecodeJSONEqualsLibrary(f *testing.F) {
 			return
 		}
 		checkSameAsLibrary(t, "input", b)
+	})
+}
+
+// BenchmarkDecodeBytes: a 500-component document shaped like Syft's (the
+// server's ingest benchmark pushes these), decoded to components; and the
+// library's full BOM for comparison.
+func BenchmarkDecodeBytes(b *testing.B) {
+	var doc bytes.Buffer
+	doc.WriteString(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"tools":{"components":[{"type":"application","name":"syft","version":"1.18.0"}]}},"components":[`)
+	for i := range 500 {
+		if i > 0 {
+			doc.WriteByte(',')
+		}
+		fmt.Fprintf(&doc, `{"bom-ref":"pkg:npm/lib%d@1.%d.0","type":"library","name":"lib%d","version":"1.%d.0","purl":"pkg:npm/lib%d@1.%d.0","licenses":[{"license":{"id":"MIT"}}],"hashes":[{"alg":"SHA-256","content":"%064x"}]}`, i, i, i, i, i, i, i)
+	}
+	doc.WriteString(`],"dependencies":[{"ref":"pkg:npm/lib0@1.0.0","dependsOn":["pkg:npm/lib1@1.1.0"]}]}`)
+	data := doc.Bytes()
+	b.Run("parts", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if cs, err := DecodeBytes(data, false); err != nil || len(cs) != 500 {
+				b.Fatal(len(cs), err)
+			}
+		}
+	})
+	b.Run("library", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var bom cdx.BOM
+			if err := jsonv2.Unmarshal(data, &bom, jsonv1.DefaultOptionsV1()); err != nil {
+				b.Fatal(err)
+			}
+			p := partsOf(&bom)
+			if cs, err := components(&p); err != nil || len(cs) != 500 {
+				b.Fatal(len(cs), err)
+			}
+		}
 	})
 }
