@@ -305,7 +305,7 @@ func (t *tx) ingestNew(ctx context.Context, projectID, artifactID int64, pkgs []
 			}
 			args = append(args, artifactID, e.id, e.ord, jsonText(locs), deps)
 		}
-		_, err := t.exec(ctx, "INSERT OR FAIL INTO artifact_packages (artifact_id, package_id, ord, locations, depends_on) VALUES "+rowsOf(hi-lo, 5), args...)
+		_, err := t.exec(ctx, insertOrFail+"artifact_packages (artifact_id, package_id, ord, locations, depends_on) VALUES "+rowsOf(hi-lo, 5), args...)
 		return err
 	})
 	if err != nil {
@@ -359,7 +359,7 @@ func (t *tx) indexPackages(ctx context.Context, artifactID int64, pkgs []*pkgEnt
 		for _, id := range ids[lo:hi] {
 			args = append(args, id, bucket)
 		}
-		_, err := t.exec(ctx, "INSERT OR FAIL INTO package_buckets (package_id, bucket) VALUES "+rowsOf(hi-lo, 2)+" ON CONFLICT (package_id, bucket) DO NOTHING", args...)
+		_, err := t.exec(ctx, insertOrFail+"package_buckets (package_id, bucket) VALUES "+rowsOf(hi-lo, 2)+" ON CONFLICT (package_id, bucket) DO NOTHING", args...)
 		return err
 	})
 	if err != nil {
@@ -403,7 +403,7 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 			p := &e.pkg
 			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}), match.PackageQueryKey(p))
 		}
-		rows, err := t.query(ctx, "INSERT OR FAIL INTO packages (ecosystem, name, version, purl, purl_base, attrs, data, match_key) VALUES "+rowsOf(hi-lo, 8)+
+		rows, err := t.query(ctx, insertOrFail+"packages (ecosystem, name, version, purl, purl_base, attrs, data, match_key) VALUES "+rowsOf(hi-lo, 8)+
 			" ON CONFLICT (ecosystem, name, version, purl, attrs) DO NOTHING RETURNING id, ecosystem, name, version, purl, attrs", args...)
 		if err != nil {
 			return err
@@ -503,7 +503,7 @@ func (t *tx) insertFindings(ctx context.Context, fs []findingRow, actor string, 
 			args = append(args, r.artifactID, r.projectID, f.Kind, f.Key, f.VulnerabilityID, jsonText(nonNil(f.Aliases)), nullID(r.packageID),
 				int(f.Severity), f.Summary, f.FixedVersion, nullText(f.Detail), StateOpen, now, fixSince, now)
 		}
-		rows, err := t.query(ctx, `INSERT OR FAIL INTO findings (artifact_id, project_id, kind, key, vulnerability_id, aliases, package_id,
+		rows, err := t.query(ctx, insertOrFail+`findings (artifact_id, project_id, kind, key, vulnerability_id, aliases, package_id,
  severity, summary, fixed_version, detail, state, first_seen, fix_available_since, updated_at) VALUES `+rowsOf(hi-lo, 15)+" RETURNING id, artifact_id, key", args...)
 		if err != nil {
 			return err
@@ -544,7 +544,7 @@ func (t *tx) insertAliases(ctx context.Context, aliases [][2]any) error {
 		for _, a := range aliases[lo:hi] {
 			args = append(args, a[0], a[1])
 		}
-		_, err := t.exec(ctx, "INSERT OR FAIL INTO finding_aliases (alias, finding_id) VALUES "+rowsOf(hi-lo, 2), args...)
+		_, err := t.exec(ctx, insertOrFail+"finding_aliases (alias, finding_id) VALUES "+rowsOf(hi-lo, 2), args...)
 		return err
 	})
 	if err != nil {
@@ -600,7 +600,7 @@ func (t *tx) events(ctx context.Context, evs []event) error {
 			}
 			args = append(args, now, e.kind, nullID(e.projectID), nullID(e.artifactID), nullID(e.findingID), e.actor, e.from, e.to, e.reason, data)
 		}
-		_, err := t.exec(ctx, "INSERT OR FAIL INTO events (at, kind, project_id, artifact_id, finding_id, actor, from_state, to_state, reason, data) VALUES "+rowsOf(hi-lo, 10), args...)
+		_, err := t.exec(ctx, insertOrFail+"events (at, kind, project_id, artifact_id, finding_id, actor, from_state, to_state, reason, data) VALUES "+rowsOf(hi-lo, 10), args...)
 		return err
 	})
 	if err != nil {
