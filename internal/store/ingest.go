@@ -237,6 +237,11 @@ type pkgEntry struct {
 	pkg        inventory.Package
 	ord        int
 	id         int64
+	// locations and dependsOn are the JSON of the artifact_packages row
+	// (dependsOn nil: none), encoded before the ingest waits for the
+	// writer.
+	locations string
+	dependsOn any
 }
 
 // groupPackages merges packages of the same identity (their locations
@@ -257,6 +262,25 @@ func groupPackages(in []inventory.Package) []*pkgEntry {
 		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b *pkgEntry) int { return cmp.Compare(a.key, b.key) })
+	// Most packages of a document share its one location: encode each
+	// distinct list once.
+	var last []inventory.Location
+	lastText := ""
+	for _, e := range out {
+		locs := e.pkg.Locations
+		if lastText == "" || !slices.Equal(locs, last) {
+			if locs == nil {
+				lastText = jsonText([]inventory.Location{})
+			} else {
+				lastText = jsonText(locs)
+			}
+			last = locs
+		}
+		e.locations = lastText
+		if len(e.pkg.DependsOn) > 0 {
+			e.dependsOn = jsonText(e.pkg.DependsOn)
+		}
+	}
 	return out
 }
 
@@ -295,15 +319,7 @@ func (t *tx) ingestNew(ctx context.Context, projectID, artifactID int64, pkgs []
 	err := batches(len(pkgs), batchRows, func(lo, hi int) error {
 		args := make([]any, 0, (hi-lo)*5)
 		for _, e := range pkgs[lo:hi] {
-			var deps any
-			if len(e.pkg.DependsOn) > 0 {
-				deps = jsonText(e.pkg.DependsOn)
-			}
-			locs := e.pkg.Locations
-			if locs == nil {
-				locs = []inventory.Location{}
-			}
-			args = append(args, artifactID, e.id, e.ord, jsonText(locs), deps)
+			args = append(args, artifactID, e.id, e.ord, e.locations, e.dependsOn)
 		}
 		_, err := t.exec(ctx, insertOrFail+"artifact_packages (artifact_id, package_id, ord, locations, depends_on) VALUES "+rowsOf(hi-lo, 5), args...)
 		return err
