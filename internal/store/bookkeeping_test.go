@@ -14,7 +14,7 @@ import (
 // connection.)
 func TestBookkeepingTablesHaveNoForeignKeys(t *testing.T) {
 	s, _ := openSQLite(t, time.Now)
-	for _, table := range []string{"jobs", "notify_cursors", "notify_once", "notify_outbox", "registry_repos"} {
+	for _, table := range []string{"notify_cursors", "notify_once", "notify_outbox"} {
 		var n int
 		if err := s.r.QueryRowContext(t.Context(), "SELECT count(*) FROM pragma_foreign_key_list(?)", table).Scan(&n); err != nil {
 			t.Fatal(err)

@@ -85,12 +85,10 @@ func (s *Store) jobNow() time.Time {
 // jobWrite runs fn in a write transaction for job bookkeeping. On
 // PostgreSQL it takes neither the process's writer lock nor the portfolio
 // write lock (row locks and SKIP LOCKED are enough, and a claim must not
-// wait for a long reconcile); SQLite has one writer, and fn runs on its
-// ingest connection (writeBookkeeping): fn must write only tables without
-// foreign keys.
+// wait for a long reconcile); SQLite has one writer.
 func (s *Store) jobWrite(ctx context.Context, fn func(t *tx) error) error {
 	if s.backend != BackendPostgres {
-		return s.writeBookkeeping(ctx, fn)
+		return s.write(ctx, fn)
 	}
 	sqltx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -105,16 +103,6 @@ func (s *Store) jobWrite(ctx context.Context, fn func(t *tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// jobWriteChecked is jobWrite for fn that inserts rows with foreign keys
-// (a delivery of a message): on SQLite it runs on the writer connection,
-// which checks them.
-func (s *Store) jobWriteChecked(ctx context.Context, fn func(t *tx) error) error {
-	if s.backend != BackendPostgres {
-		return s.write(ctx, fn)
-	}
-	return s.jobWrite(ctx, fn)
 }
 
 // EnqueueJob queues a job; with a key already used it does nothing and

@@ -405,7 +405,7 @@ func (s *Store) FinishNotify(ctx context.Context, r NotifyResult) error {
 		return fmt.Errorf("%w: notification state %q", ErrInvalid, r.State)
 	}
 	lost := false
-	err := s.jobWriteChecked(ctx, func(t *tx) error {
+	err := s.jobWrite(ctx, func(t *tx) error {
 		lost = false
 		now := t.s.jobNow().UnixMilli()
 		var attempts int

@@ -396,17 +396,19 @@ func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	return s.writeLocked(ctx, fn)
 }
 
-// writeBookkeeping is write on the ingest connection, for the frequent
-// small writes that run while pushes arrive: job claims and completions,
-// the notifier's cursor and outbox. On SQLite a commit empties the page
-// cache of every other connection to the file (SQLite cannot tell which
-// of their pages changed), so each of these on the writer connection made
-// the next group commit of ingests start cold: it freed its 64 MiB of
-// pages and read and allocated them again, some 8% of the ingest's CPU at
-// 100 SBOMs/s. The ingest connection checks no foreign keys: fn must
-// write only tables that have none (jobs, notify_cursors, notify_once,
-// notify_outbox; TestBookkeepingTablesHaveNoForeignKeys keeps the list
-// true). On PostgreSQL both connections are the one pool.
+// writeBookkeeping is write on the ingest connection, for the notifier's
+// commits (its cursor, outbox and once-marks), which follow every burst of
+// pushes several times a second. On SQLite a commit empties the page cache
+// of every other connection to the file (SQLite cannot tell which of their
+// pages changed), so with these on the writer connection the next group
+// commit of ingests started cold: it freed its 64 MiB of pages and read
+// and allocated them again, some 8% of the ingest's CPU at 100 SBOMs/s.
+// (Job claims stay on the writer connection, with the re-match batches
+// they claim; a claim that finds no job commits nothing.) The ingest
+// connection checks no foreign keys: fn must write only tables that have
+// none (notify_cursors, notify_once, notify_outbox;
+// TestBookkeepingTablesHaveNoForeignKeys keeps the list true). On
+// PostgreSQL both connections are the one pool.
 func (s *Store) writeBookkeeping(ctx context.Context, fn func(t *tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
