@@ -82,7 +82,13 @@ func readDocument(body []byte, l Limits) (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: gzip: %v", errDocument, err)
 	}
-	defer gzipReaders.Put(zr)
+	defer func() {
+		// A pooled reader keeps its body until it is reused: only small
+		// ones are kept.
+		if len(body) <= maxPooledDocument {
+			gzipReaders.Put(zr)
+		}
+	}()
 	buf := documentBuffers.Get().(*bytes.Buffer)
 	defer putDocumentBuffer(buf)
 	buf.Reset()

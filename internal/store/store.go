@@ -320,7 +320,7 @@ func (s *Store) Backend() string { return s.backend }
 // back whole on any error (ingest, reconcile). On SQLite, OR FAIL instead
 // of the default ABORT lets a multi-row statement skip its statement
 // journal: the copy of every page it touches, kept only to undo that one
-// statement, was 9% of the ingest's CPU with 16 KiB pages. FAIL leaves the
+// statement, was 5% of the ingest's CPU with 16 KiB pages. FAIL leaves the
 // rows the statement wrote before the error, which the rollback of the
 // transaction removes. PostgreSQL has no OR clause: rebind drops it.
 const insertOrFail = "INSERT OR FAIL INTO "
