@@ -201,6 +201,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // inflateGuard stops a decompression bomb: past MaxInflated bytes, or past
 // MaxRatio times the compressed bytes read so far (after the first MiB).
+// The compressed body itself is within MaxBody (readDocument checks its
+// length first).
 type inflateGuard struct {
 	r          io.Reader
 	compressed *countingReader
@@ -216,9 +218,6 @@ func (g *inflateGuard) Read(p []byte) (int, error) {
 	}
 	if g.n > 1<<20 && g.n > g.l.MaxRatio*max(g.compressed.n, 1) {
 		return n, fmt.Errorf("%w: it inflates more than %d times its compressed size", errTooLarge, g.l.MaxRatio)
-	}
-	if g.compressed.n > g.l.MaxBody {
-		return n, fmt.Errorf("%w: the body exceeds %d bytes", errTooLarge, g.l.MaxBody)
 	}
 	return n, err
 }
