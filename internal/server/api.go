@@ -312,6 +312,10 @@ func (s *Server) ingest(ctx context.Context, project string, art store.Artifact,
 	if err != nil {
 		return ing, nil, store.IngestResult{}, huma.Error500InternalServerError("encode findings")
 	}
+	if ing.MatchHashes, _, err = s.match.matchEach(ctx, res.Packages); err != nil {
+		s.log.Error("hash the matches of a pushed inventory", "project", project, "err", err)
+		return ing, nil, store.IngestResult{}, huma.Error503ServiceUnavailable(err.Error())
+	}
 	if claim != nil {
 		if ing.Gate, err = ingestGateOf(ctx, res, vulns, claim, s.now(), rev); err != nil {
 			return ing, nil, store.IngestResult{}, err
@@ -916,14 +920,16 @@ func (s *Server) refresh(ctx context.Context) (RefreshResult, error) {
 // rematchAll queues a re-match plan of every stored package at the
 // revision in use and waits until its batches are committed, on
 // whichever server takes them. Groups whose matches did not change are
-// evaluated and skipped (RefreshResult.Unchanged).
-func (s *Server) rematchAll(ctx context.Context) (RefreshResult, error) {
+// evaluated and skipped (RefreshResult.Unchanged), unless force: then
+// every artifact holding a package that matches or has a finding is
+// reconciled (a repair, after verify-findings found differences).
+func (s *Server) rematchAll(ctx context.Context, force bool) (RefreshResult, error) {
 	start := time.Now()
 	rev := s.rev.Load()
 	if !s.match.ready() || rev == 0 {
 		return RefreshResult{}, errors.New("no vulnerability database in use yet: wait for the start-up refresh")
 	}
-	plan, err := json.Marshal(planPayload{Revision: rev, All: true})
+	plan, err := json.Marshal(planPayload{Revision: rev, All: true, Force: force})
 	if err != nil {
 		return RefreshResult{}, err
 	}
@@ -985,8 +991,10 @@ func (s *Server) registerAdmin() {
 	add(s, Route{
 		Op:   huma.Operation{OperationID: "rematch", Method: http.MethodPost, Path: "/api/v1/admin/rematch", Summary: "Re-match every stored package against the vulnerability database in use (after an upgrade of Vigil's matching, or to check); returns when the findings are reconciled", Tags: []string{"admin"}},
 		Rule: Rule{Role: store.RoleAdmin, Scope: ScopeGlobal},
-	}, func(ctx context.Context, _ *struct{}) (*Item[RefreshResult], error) {
-		r, err := s.rematchAll(ctx)
+	}, func(ctx context.Context, in *struct {
+		Force bool `query:"force" doc:"Reconcile every artifact whose packages match or have findings, even the ones whose matches did not change since they were last reconciled (a repair after verify-findings reported differences)"`
+	}) (*Item[RefreshResult], error) {
+		r, err := s.rematchAll(ctx, in.Force)
 		if err != nil {
 			s.log.Error("rematch", "err", err)
 			return nil, huma.Error503ServiceUnavailable(err.Error())

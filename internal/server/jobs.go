@@ -47,8 +47,11 @@ const (
 // planPayload is a re-match plan: the change to bring the findings up to,
 // at the revision that published it.
 type planPayload struct {
-	Revision   int64    `json:"revision"`
-	All        bool     `json:"all,omitempty"`
+	Revision int64 `json:"revision"`
+	All      bool  `json:"all,omitempty"`
+	// Force reconciles every artifact of every selected package, its
+	// recorded match hashes ignored (a repair: admin/rematch?force=true).
+	Force      bool     `json:"force,omitempty"`
 	Keys       []string `json:"keys,omitempty"`
 	Ecosystems []string `json:"ecosystems,omitempty"`
 	IDs        []string `json:"ids,omitempty"`
@@ -61,6 +64,7 @@ type batchPayload struct {
 	Revision  int64    `json:"revision"`
 	Packages  []int64  `json:"packages"`
 	Withdrawn []string `json:"withdrawn,omitempty"`
+	Force     bool     `json:"force,omitempty"`
 }
 
 func newReplicaID() string {
@@ -277,7 +281,7 @@ func (s *Server) handle(ctx context.Context, j *store.Job) ([]byte, []store.JobS
 		if err != nil {
 			return nil, nil, err
 		}
-		r, err := s.rematchChunk(ctx, pkgs, setOf(p.Withdrawn))
+		r, err := s.rematchChunk(ctx, pkgs, setOf(p.Withdrawn), p.Force)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -324,7 +328,7 @@ func (s *Server) plan(ctx context.Context, j *store.Job, p planPayload) ([]byte,
 		for _, rp := range pkgs[lo:hi] {
 			ids = append(ids, rp.ID)
 		}
-		b, err := json.Marshal(batchPayload{Revision: p.Revision, Packages: ids, Withdrawn: p.Withdrawn})
+		b, err := json.Marshal(batchPayload{Revision: p.Revision, Packages: ids, Withdrawn: p.Withdrawn, Force: p.Force})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -148,27 +148,8 @@ func keyOf(p *inventory.Package) matchKey {
 // which are put back here the way match.Find merges, sorts and copies
 // them, in its order; TestMatchCachedEqualsScan holds the two equal.
 func (m *matcher) matchCached(ctx context.Context, pkgs []inventory.Package) ([]scan.Vulnerability, []string, error) {
-	keys := make([]matchKey, len(pkgs))
-	found := make(map[matchKey][]scan.Vulnerability, len(pkgs))
-	var miss []inventory.Package
-	m.cacheMu.Lock()
-	for i := range pkgs {
-		k := keyOf(&pkgs[i])
-		keys[i] = k
-		if _, ok := found[k]; ok {
-			continue
-		}
-		if vs, ok := m.cache[k]; ok {
-			found[k] = vs
-			continue
-		}
-		found[k] = nil
-		p := inventory.Package{Name: k.name, Version: k.version, Ecosystem: k.ecosystem, PURL: k.purl, Extractor: k.extractor,
-			SourceName: k.sourceName, SourceVersion: k.sourceVersion, Platform: k.platform, Evidence: k.evidence, Relationship: k.relationship, Dev: k.dev}
-		miss = append(miss, p)
-	}
-	m.cacheMu.Unlock()
-	if err := m.matchMissing(ctx, miss, found); err != nil {
+	keys, found, err := m.lookup(ctx, pkgs)
+	if err != nil {
 		return nil, nil, err
 	}
 
@@ -228,6 +209,63 @@ func (m *matcher) matchCached(ctx context.Context, pkgs []inventory.Package) ([]
 		out = append(out, v)
 	}
 	return out, nil, nil
+}
+
+// lookup is the cached matches of each package (by its matchKey, in
+// keys), matching the ones not cached yet.
+func (m *matcher) lookup(ctx context.Context, pkgs []inventory.Package) ([]matchKey, map[matchKey][]scan.Vulnerability, error) {
+	keys := make([]matchKey, len(pkgs))
+	found := make(map[matchKey][]scan.Vulnerability, len(pkgs))
+	var miss []inventory.Package
+	m.cacheMu.Lock()
+	for i := range pkgs {
+		k := keyOf(&pkgs[i])
+		keys[i] = k
+		if _, ok := found[k]; ok {
+			continue
+		}
+		if vs, ok := m.cache[k]; ok {
+			found[k] = vs
+			continue
+		}
+		found[k] = nil
+		p := inventory.Package{Name: k.name, Version: k.version, Ecosystem: k.ecosystem, PURL: k.purl, Extractor: k.extractor,
+			SourceName: k.sourceName, SourceVersion: k.sourceVersion, Platform: k.platform, Evidence: k.evidence, Relationship: k.relationship, Dev: k.dev}
+		miss = append(miss, p)
+	}
+	m.cacheMu.Unlock()
+	if err := m.matchMissing(ctx, miss, found); err != nil {
+		return nil, nil, err
+	}
+	return keys, found, nil
+}
+
+// matchEach is scan.MatchHash of each package's own matches, and whether
+// it has any, from the cache (after a push's match, a look-up each).
+func (m *matcher) matchEach(ctx context.Context, pkgs []inventory.Package) ([]string, []bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.db == nil {
+		return nil, nil, errors.New("no vulnerability database loaded: start the server with --vulndb-from or run a refresh")
+	}
+	keys, found, err := m.lookup(ctx, pkgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	sums := make([]string, len(pkgs))
+	matched := make([]bool, len(pkgs))
+	byKey := make(map[matchKey]string, len(found))
+	for i, k := range keys {
+		h, ok := byKey[k]
+		if !ok {
+			if h, err = scan.MatchHash(found[k]); err != nil {
+				return nil, nil, err
+			}
+			byKey[k] = h
+		}
+		sums[i], matched[i] = h, len(found[k]) > 0
+	}
+	return sums, matched, nil
 }
 
 // matchMissing matches the packages the cache lacks (no locations, each

@@ -21,7 +21,7 @@ import (
 
 // npmMirror copies the shared npm archive into a mirror of its own, with
 // extra records added (id -> JSON).
-func npmMirror(t *testing.T, dir string, extra map[string]string) {
+func npmMirror(t testing.TB, dir string, extra map[string]string) {
 	t.Helper()
 	src, err := zip.OpenReader(filepath.Join(testutil.Shared(t), "vulndb", "osv", "npm", "all.zip"))
 	if err != nil {

@@ -475,6 +475,9 @@ func (s *Server) recordRegistryScan(ctx context.Context, d store.RegistryDigest,
 	if ing.Findings, err = newFindings(res, vulns); err != nil {
 		return store.RegistryDigestResult{}, err
 	}
+	if ing.MatchHashes, _, err = s.match.matchEach(ctx, res.Packages); err != nil {
+		return store.RegistryDigestResult{}, fmt.Errorf("match: %w", err)
+	}
 	return s.store.RecordRegistryDigest(ctx, d, &ing)
 }
 

@@ -2,11 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"hash"
 	"slices"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -144,7 +140,7 @@ func (s *Server) rematch(ctx context.Context, cs changeSet) (rematchResult, erro
 		for hi < len(pkgs) && sameName(&pkgs[hi-1], &pkgs[hi]) {
 			hi++
 		}
-		r, err := s.rematchChunk(ctx, pkgs[lo:hi], cs.withdrawn)
+		r, err := s.rematchChunk(ctx, pkgs[lo:hi], cs.withdrawn, false)
 		if err != nil {
 			return out, err
 		}
@@ -164,69 +160,49 @@ type ecoName struct{ eco, name string }
 
 // rematchChunk re-matches whole (ecosystem, name) groups of stored
 // packages and reconciles the findings of the artifacts holding them. A
-// group whose fresh matches hash to what every member's findings were
-// last reconciled with (RematchPackage.MatchHash) has nothing to change
-// on any artifact and is skipped; the others are reconciled one window of
-// artifacts at a time, and their new hash is recorded in the last
-// transaction, so a batch cut short is redone whole.
-func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, withdrawn map[string]bool) (rematchResult, error) {
+// package's own matches hash (scan.MatchHash) to what its findings were
+// made with (RematchPackage.MatchHash, recorded at its first push and at
+// each re-match) when nothing that concerns it changed; a group whose
+// every member is so has nothing to change on any artifact and is
+// skipped. The others are reconciled one window of artifacts at a time,
+// and their members' new hashes are recorded in the last transaction, so
+// a batch cut short is redone whole. force reconciles every group (a
+// repair).
+func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, withdrawn map[string]bool, force bool) (rematchResult, error) {
 	var out rematchResult
 	all := make([]inventory.Package, len(pkgs))
 	for i := range pkgs {
 		all[i] = pkgs[i].Package
 	}
-	vulns, err := s.match.matchQuiet(ctx, all)
+	sums, matched, err := s.match.matchEach(ctx, all)
 	if err != nil {
 		return out, err
 	}
-	// Each group's hash: its member ids (sorted: pkgs is sorted by
-	// ecosystem, name, id) and every match of them, in match order.
-	type group struct {
-		h       hash.Hash
-		matched bool
-		sum     string
-	}
+	// A group is changed when a member's matches hash to something else
+	// than its findings were made with (or that is not known), and it
+	// matters when a member matches now or has a finding stored.
+	type group struct{ changed, matched, relevant bool }
 	groups := map[ecoName]*group{}
-	groupOf := func(eco, name string) *group {
-		k := ecoName{eco, name}
+	groupOf := func(p *store.RematchPackage) *group {
+		k := ecoName{p.Package.Ecosystem, p.Package.Name}
 		g := groups[k]
 		if g == nil {
-			g = &group{h: sha256.New()}
+			g = &group{}
 			groups[k] = g
 		}
 		return g
 	}
 	for i := range pkgs {
-		fmt.Fprintf(groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name).h, "%d\n", pkgs[i].ID)
+		g := groupOf(&pkgs[i])
+		g.changed = g.changed || force || pkgs[i].MatchHash != sums[i]
+		g.matched = g.matched || matched[i]
 	}
-	for i := range vulns {
-		g := groupOf(vulns[i].Package.Ecosystem, vulns[i].Package.Name)
-		g.matched = true
-		b, err := json.Marshal(&vulns[i])
-		if err != nil {
-			return out, err
-		}
-		g.h.Write(b)
-		g.h.Write([]byte{'\n'})
-	}
-	for _, g := range groups {
-		g.sum = hex.EncodeToString(g.h.Sum(nil))
-	}
-	changed := map[*group]bool{}
-	for i := range pkgs {
-		g := groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name)
-		if pkgs[i].MatchHash != g.sum {
-			changed[g] = true
-		}
-	}
-	// The changed groups that matter: a match now, or a finding stored.
-	relevant := map[*group]bool{}
 	var unmatched []int64
 	for i := range pkgs {
-		g := groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name)
-		if changed[g] {
+		g := groupOf(&pkgs[i])
+		if g.changed {
 			if g.matched {
-				relevant[g] = true
+				g.relevant = true
 			} else {
 				unmatched = append(unmatched, pkgs[i].ID)
 			}
@@ -239,7 +215,7 @@ func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, 
 		}
 		for i := range pkgs {
 			if had[pkgs[i].ID] {
-				relevant[groupOf(pkgs[i].Package.Ecosystem, pkgs[i].Package.Name)] = true
+				groupOf(&pkgs[i]).relevant = true
 			}
 		}
 	}
@@ -248,16 +224,20 @@ func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, 
 	var scope []int64
 	for i := range pkgs {
 		p := &pkgs[i]
-		g := groupOf(p.Package.Ecosystem, p.Package.Name)
-		if changed[g] {
-			hashes[p.ID] = g.sum
+		g := groupOf(p)
+		if g.changed && (force || p.MatchHash != sums[i]) {
+			hashes[p.ID] = sums[i]
 		}
-		if relevant[g] {
+		if g.relevant {
 			scope = append(scope, p.ID)
 			byID[p.ID] = p
 		}
 	}
-	out.Skipped = len(pkgs) - len(hashes)
+	for i := range pkgs {
+		if !groupOf(&pkgs[i]).changed {
+			out.Skipped++
+		}
+	}
 	if len(hashes) == 0 {
 		return out, nil
 	}
@@ -267,29 +247,11 @@ func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, 
 			return out, err
 		}
 	}
-	reconcile := func(batch []store.ArtifactMatch, final bool) error {
-		rp := store.ReconcilePackages{Scope: scope, Artifacts: batch, Actor: "vigil:refresh", Withdrawn: withdrawn}
-		if final {
-			rp.Hashes = hashes
-		}
-		r, err := s.store.ReconcilePackages(ctx, rp)
-		if err != nil {
-			return err
-		}
-		out.ReconcileResult.Add(r)
-		out.Artifacts += len(batch)
-		return nil
-	}
-	// One window of artifact ids at a time: its links (sorted by
-	// artifact, then ingest order), each artifact's scoped packages with
-	// their locations there matched as a push is, one transaction. The
-	// last transaction records the hashes.
-	for from := int64(0); len(scope) > 0 && from <= last; from += rematchArtifacts {
-		to := from + rematchArtifacts
-		links, err := s.store.PackageLinks(ctx, scope, from, to)
-		if err != nil {
-			return out, err
-		}
+	// One window of artifact ids at a time, each in one transaction: its
+	// links (sorted by artifact, then ingest order), each artifact's
+	// scoped packages with their locations there matched as a push is.
+	// The last transaction records the hashes.
+	fresh := func(links []store.PackageLink) ([]store.ArtifactMatch, error) {
 		var batch []store.ArtifactMatch
 		for lo := 0; lo < len(links); {
 			hi := lo + 1
@@ -304,25 +266,31 @@ func (s *Server) rematchChunk(ctx context.Context, pkgs []store.RematchPackage, 
 			}
 			vs, err := s.match.matchQuiet(ctx, sub)
 			if err != nil {
-				return out, err
+				return nil, err
 			}
 			nf, err := newFindings(&scan.Result{Packages: sub}, vs)
 			if err != nil {
-				return out, err
+				return nil, err
 			}
 			batch = append(batch, store.ArtifactMatch{ArtifactID: links[lo].ArtifactID, Findings: nf})
 			lo = hi
 		}
-		if to > last {
-			return out, reconcile(batch, true)
+		return batch, nil
+	}
+	for from := int64(0); ; from += rematchArtifacts {
+		w := store.ReconcileWindow{Scope: scope, From: from, To: from + rematchArtifacts, Actor: "vigil:refresh", Withdrawn: withdrawn}
+		final := len(scope) == 0 || w.To > last
+		if final {
+			w.Hashes = hashes
 		}
-		if len(batch) > 0 {
-			if err := reconcile(batch, false); err != nil {
-				return out, err
-			}
+		r, n, err := s.store.ReconcileWindow(ctx, w, fresh)
+		if err != nil {
+			return out, err
+		}
+		out.ReconcileResult.Add(r)
+		out.Artifacts += n
+		if final {
+			return out, nil
 		}
 	}
-	// Only hashes to record (no artifact holds a scoped package, or none
-	// is scoped: changed groups that match nothing and have no findings).
-	return out, reconcile(nil, true)
 }

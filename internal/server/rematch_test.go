@@ -21,7 +21,7 @@ import (
 // serves the change listing (npm/modified_id.csv) and single records
 // (npm/<id>.json), counting the requests by path.
 type feedMirror struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	url   string
 	mu    sync.Mutex
@@ -32,7 +32,7 @@ type feedMirror struct {
 	records map[string]string
 }
 
-func newFeedMirror(t *testing.T) *feedMirror {
+func newFeedMirror(t testing.TB) *feedMirror {
 	m := &feedMirror{t: t, dir: t.TempDir(), hits: map[string]int{}, records: map[string]string{}}
 	npmMirror(t, m.dir, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -266,27 +266,28 @@ func testTargetedRematch(t *testing.T, storeURL string) {
 	}
 
 	// (e) a full re-match of the database in use: every stored package
-	// is evaluated; the groups never re-matched (lodash, minimist,
-	// express) are reconciled once and change nothing; a second full
-	// re-match finds every group's matches unchanged and reads no
-	// artifact.
-	rematchAll := func(step string) server.RefreshResult {
+	// is evaluated and, since each push recorded its new packages' match
+	// hashes and each re-match the ones it reconciled, every one is
+	// unchanged and no artifact is read. Forced, every group that
+	// matches or has findings (left-pad, lodash: 4 artifacts) is reconciled and
+	// nothing changes.
+	rematchAll := func(step, query string) server.RefreshResult {
 		var out struct {
 			Body server.RefreshResult
 		}
-		if code := e.do("POST", "/api/v1/admin/rematch", e.admin, nil, &out.Body); code != 200 {
+		if code := e.do("POST", "/api/v1/admin/rematch"+query, e.admin, nil, &out.Body); code != 200 {
 			t.Fatalf("%s: rematch: %d", step, code)
 		}
 		verify(step)
 		return out.Body
 	}
-	r = rematchAll("full re-match")
-	if r.Packages != 6 || r.ReconcileResult != (store.ReconcileResult{}) || r.Unchanged != 2 || r.Artifacts != 3 {
-		t.Errorf("full re-match: %+v, want the 6 packages evaluated, the 2 left-pad ones unchanged, lodash's 3 artifacts compared, nothing changed", r)
-	}
-	r = rematchAll("full re-match again")
+	r = rematchAll("full re-match", "")
 	if r.Packages != 6 || r.Unchanged != 6 || r.Artifacts != 0 || r.ReconcileResult != (store.ReconcileResult{}) {
-		t.Errorf("full re-match again: %+v, want every package unchanged and no artifact read", r)
+		t.Errorf("full re-match: %+v, want every package unchanged and no artifact read", r)
+	}
+	r = rematchAll("forced full re-match", "?force=true")
+	if r.Packages != 6 || r.Unchanged != 0 || r.Artifacts != 4 || r.ReconcileResult != (store.ReconcileResult{}) {
+		t.Errorf("forced full re-match: %+v, want the 6 packages evaluated, the 4 artifacts holding left-pad or lodash (both have findings) compared, nothing changed", r)
 	}
 	// A writer may not ask for it.
 	if code := e.do("POST", "/api/v1/admin/rematch", e.token(store.RoleWriter, ""), nil, nil); code != 403 {

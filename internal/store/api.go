@@ -49,7 +49,13 @@ type Ingest struct {
 	// Packages carry their locations (Package.Locations) as this artifact
 	// holds them.
 	Packages []inventory.Package
-	Findings []NewFinding
+	// MatchHashes, when set, holds scan.MatchHash of each package's
+	// matches, in Packages' order (made with the database the findings
+	// were): a package this ingest stores first keeps it as its
+	// match_hash, so a re-match that finds the same matches skips it
+	// (docs/decisions/rematch.md). A package stored before keeps its own.
+	MatchHashes []string
+	Findings    []NewFinding
 	// DBRevision, when set, is the vulnerability database revision the
 	// findings were matched with: the ingest fails with ErrStaleDatabase
 	// when a newer one was published (the caller matches it again).
@@ -266,6 +272,9 @@ type API interface {
 	// MaxArtifactID is the largest artifact id (0 with none).
 	MaxArtifactID(ctx context.Context) (int64, error)
 	ReconcilePackages(ctx context.Context, r ReconcilePackages) (ReconcileResult, error)
+	// ReconcileWindow reads one window of a re-match's links, matches
+	// them with fresh and reconciles the result, in one transaction.
+	ReconcileWindow(ctx context.Context, w ReconcileWindow, fresh func([]PackageLink) ([]ArtifactMatch, error)) (ReconcileResult, int, error)
 
 	Deploy(ctx context.Context, d Deploy) (DeployResult, error)
 	ListDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, string, error)

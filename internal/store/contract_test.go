@@ -41,6 +41,7 @@ func runContract(t *testing.T, open opener) {
 		{"ConcurrentIngest", testConcurrentIngest},
 		{"GroupCommit", testGroupCommit},
 		{"PackageArtifacts", testPackageArtifacts},
+		{"IngestMatchHashes", testIngestMatchHashes},
 		{"Freshness", testFreshness},
 		{"Registry", testRegistry},
 		{"RegistryConfig", testRegistryConfig},

@@ -42,7 +42,10 @@ func (s *Store) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
 	if len(in.Packages) > MaxIngestPackages || len(in.Findings) > MaxIngestFindings {
 		return IngestResult{}, fmt.Errorf("%w: more than %d packages or %d findings", ErrInvalid, MaxIngestPackages, MaxIngestFindings)
 	}
-	pkgs := groupPackages(in.Packages)
+	if in.MatchHashes != nil && len(in.MatchHashes) != len(in.Packages) {
+		return IngestResult{}, fmt.Errorf("%w: %d match hashes for %d packages", ErrInvalid, len(in.MatchHashes), len(in.Packages))
+	}
+	pkgs := groupPackages(in.Packages, in.MatchHashes)
 	if err := validFindings(in.Findings); err != nil {
 		return IngestResult{}, err
 	}
@@ -234,6 +237,7 @@ type ingestAudit struct {
 // pkgEntry is one distinct package of an ingest.
 type pkgEntry struct {
 	key, attrs string
+	matchHash  string // "": not known
 	pkg        inventory.Package
 	ord        int
 	id         int64
@@ -247,7 +251,7 @@ type pkgEntry struct {
 // groupPackages merges packages of the same identity (their locations
 // joined) and orders them by identity, so concurrent writers on
 // PostgreSQL take row locks in one order.
-func groupPackages(in []inventory.Package) []*pkgEntry {
+func groupPackages(in []inventory.Package, hashes []string) []*pkgEntry {
 	byKey := make(map[string]*pkgEntry, len(in))
 	out := make([]*pkgEntry, 0, len(in))
 	for i := range in {
@@ -257,6 +261,9 @@ func groupPackages(in []inventory.Package) []*pkgEntry {
 			continue
 		}
 		e := &pkgEntry{key: key, attrs: attrs, pkg: in[i], ord: len(out)}
+		if hashes != nil {
+			e.matchHash = hashes[i]
+		}
 		e.pkg.Locations = slices.Clone(in[i].Locations)
 		byKey[key] = e
 		out = append(out, e)
@@ -414,12 +421,12 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 		byKey[e.key] = e
 	}
 	err := batches(len(missing), batchRows, func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*8)
+		args := make([]any, 0, (hi-lo)*9)
 		for _, e := range missing[lo:hi] {
 			p := &e.pkg
-			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}), match.PackageQueryKey(p))
+			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}), match.PackageQueryKey(p), nullIfEmpty(e.matchHash))
 		}
-		rows, err := t.query(ctx, insertOrFail+"packages (ecosystem, name, version, purl, purl_base, attrs, data, match_key) VALUES "+rowsOf(hi-lo, 8)+
+		rows, err := t.query(ctx, insertOrFail+"packages (ecosystem, name, version, purl, purl_base, attrs, data, match_key, match_hash) VALUES "+rowsOf(hi-lo, 9)+
 			" ON CONFLICT (ecosystem, name, version, purl, attrs) DO NOTHING RETURNING id, ecosystem, name, version, purl, attrs", args...)
 		if err != nil {
 			return err

@@ -152,10 +152,13 @@ func (s *Store) RecordRegistryDigest(ctx context.Context, d RegistryDigest, in *
 		if len(in.Packages) > MaxIngestPackages || len(in.Findings) > MaxIngestFindings {
 			return res, fmt.Errorf("%w: more than %d packages or %d findings", ErrInvalid, MaxIngestPackages, MaxIngestFindings)
 		}
+		if in.MatchHashes != nil && len(in.MatchHashes) != len(in.Packages) {
+			return res, fmt.Errorf("%w: %d match hashes for %d packages", ErrInvalid, len(in.MatchHashes), len(in.Packages))
+		}
 		if err := validFindings(in.Findings); err != nil {
 			return res, err
 		}
-		pkgs = groupPackages(in.Packages)
+		pkgs = groupPackages(in.Packages, in.MatchHashes)
 	}
 	data, err := json.Marshal(RegistryDigestEvent{Repository: d.Repository, Tag: d.Tag, Digest: d.Digest, Reference: d.Reference})
 	if err != nil {

@@ -40,8 +40,9 @@ type RematchScope struct {
 type RematchPackage struct {
 	ID       int64
 	MatchKey string
-	// MatchHash is what the package's findings were last re-matched with
-	// (ReconcilePackages.Hashes); "" when not known.
+	// MatchHash is scan.MatchHash of the matches the package's findings
+	// were last made with: at its first push (Ingest.MatchHashes) or its
+	// last re-match (ReconcilePackages.Hashes); "" when not known.
 	MatchHash string
 	Package   inventory.Package
 }
@@ -213,17 +214,23 @@ type PackageLink struct {
 // one window of artifacts at a time, so its memory does not grow with the
 // portfolio.
 func (s *Store) PackageLinks(ctx context.Context, packageIDs []int64, from, to int64) ([]PackageLink, error) {
+	out, err := packageLinks(ctx, s.query, packageIDs, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("package links: %w", err)
+	}
+	return out, nil
+}
+
+// packageLinks is PackageLinks through query (a reader's, or a write
+// transaction's).
+func packageLinks(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), packageIDs []int64, from, to int64) ([]PackageLink, error) {
 	var out []PackageLink
 	err := chunked(packageIDs, func(ids []any) error {
 		// CROSS JOIN fixes SQLite's join order: from the index rows of
 		// the packages, through the artifact ids of each bucket, to the
 		// links (left to itself, it walked every link of the window's
 		// artifacts). PostgreSQL reorders by cost.
-		rows, err := s.query(ctx, `SELECT ap.artifact_id, ap.package_id, ap.ord, ap.locations FROM package_buckets pb
- CROSS JOIN artifacts a CROSS JOIN artifact_packages ap
- WHERE a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ? AND a.id >= ? AND a.id < ?
- AND ap.artifact_id = a.id AND ap.package_id = pb.package_id
- AND pb.bucket >= ? AND pb.bucket <= ? AND pb.package_id IN (`+placeholders(len(ids))+")",
+		rows, err := query(ctx, packageLinksQuery(len(ids)),
 			append([]any{bucketSize, bucketSize, from, to, from / bucketSize, (to - 1) / bucketSize}, ids...)...)
 		if err != nil {
 			return err
@@ -240,7 +247,7 @@ func (s *Store) PackageLinks(ctx context.Context, packageIDs []int64, from, to i
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("package links: %w", err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b PackageLink) int {
 		if c := cmp.Compare(a.ArtifactID, b.ArtifactID); c != 0 {
@@ -249,6 +256,15 @@ func (s *Store) PackageLinks(ctx context.Context, packageIDs []int64, from, to i
 		return cmp.Compare(a.Ord, b.Ord)
 	})
 	return out, nil
+}
+
+// packageLinksQuery is PackageLinks' statement for n package ids.
+func packageLinksQuery(n int) string {
+	return `SELECT ap.artifact_id, ap.package_id, ap.ord, ap.locations FROM package_buckets pb
+ CROSS JOIN artifacts a CROSS JOIN artifact_packages ap
+ WHERE a.id >= pb.bucket * ? AND a.id < (pb.bucket + 1) * ? AND a.id >= ? AND a.id < ?
+ AND ap.artifact_id = a.id AND ap.package_id = pb.package_id
+ AND pb.bucket >= ? AND pb.bucket <= ? AND pb.package_id IN (` + placeholders(n) + ")"
 }
 
 // ReconcilePackages applies fresh matches of some packages to the
@@ -276,81 +292,144 @@ type ArtifactMatch struct {
 
 // ReconcilePackages is described at its type.
 func (s *Store) ReconcilePackages(ctx context.Context, r ReconcilePackages) (ReconcileResult, error) {
-	for _, a := range r.Artifacts {
-		if err := validFindings(a.Findings); err != nil {
-			return ReconcileResult{}, fmt.Errorf("artifact %d: %w", a.ArtifactID, err)
-		}
-		for i := range a.Findings {
-			if a.Findings[i].Kind != KindVulnerability {
-				return ReconcileResult{}, fmt.Errorf("%w: finding %q is a %s, not a vulnerability", ErrInvalid, a.Findings[i].Key, a.Findings[i].Kind)
-			}
-		}
+	if err := validMatches(r.Artifacts); err != nil {
+		return ReconcileResult{}, err
 	}
 	var res ReconcileResult
 	err := s.write(ctx, func(t *tx) error {
-		now := s.now().UnixMilli()
-		// The scope's packages by identity, and its stored findings.
-		pkgIDs := make(map[string]int64, len(r.Scope))
-		old := map[int64][]storedFinding{}
-		lo, hi := int64(0), int64(-1)
-		for i, a := range r.Artifacts {
-			if i == 0 || a.ArtifactID < lo {
-				lo = a.ArtifactID
-			}
-			hi = max(hi, a.ArtifactID)
-		}
-		err := chunked(r.Scope, func(ids []any) error {
-			rows, err := t.query(ctx, "SELECT id, ecosystem, name, version, purl, attrs FROM packages WHERE id IN ("+placeholders(len(ids))+")", ids...)
-			if err != nil {
-				return err
-			}
-			if err := eachPackageID(rows, func(key string, id int64) { pkgIDs[key] = id }); err != nil {
-				return err
-			}
-			rows, err = t.query(ctx, "SELECT "+storedFindingCols+" FROM findings WHERE kind = ? AND artifact_id >= ? AND artifact_id <= ? AND package_id IN ("+placeholders(len(ids))+")",
-				append([]any{KindVulnerability, lo, hi}, ids...)...)
-			if err != nil {
-				return err
-			}
-			fs, err := collect(rows, scanStoredFinding)
-			for _, f := range fs {
-				old[f.artifactID] = append(old[f.artifactID], f)
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		projects, err := t.projectsOf(ctx, r.Artifacts)
-		if err != nil {
-			return err
-		}
-		var w reconcileWrites
-		for i := range r.Artifacts {
-			a := &r.Artifacts[i]
-			if err := t.reconcile(ctx, &w, projects[a.ArtifactID], a.ArtifactID, KindVulnerability, old[a.ArtifactID], a.Findings, r.Withdrawn, r.Actor, now, &res); err != nil {
-				return err
-			}
-		}
-		if err := w.resolvePackageIDs(func(int64) map[string]int64 { return pkgIDs }); err != nil {
-			return err
-		}
-		ids := make([]int64, len(r.Artifacts))
-		for i := range r.Artifacts {
-			ids[i] = r.Artifacts[i].ArtifactID
-		}
-		if err := t.auditReconcile(ctx, r.Actor, "rematch", ids, KindVulnerability, &w, res); err != nil {
-			return err
-		}
-		if err := t.flush(ctx, &w, r.Actor, now); err != nil {
-			return err
-		}
-		return t.setMatchHashes(ctx, r.Hashes)
+		res = ReconcileResult{}
+		return t.reconcilePackages(ctx, r, &res)
 	})
 	if err != nil {
 		return ReconcileResult{}, fmt.Errorf("reconcile packages: %w", err)
 	}
 	return res, nil
+}
+
+// ReconcileWindow is one window of a re-match: the scope's packages on
+// the artifacts with an id in [From, To).
+type ReconcileWindow struct {
+	Scope     []int64
+	From, To  int64
+	Actor     string
+	Withdrawn map[string]bool
+	// Hashes: as ReconcilePackages.Hashes.
+	Hashes map[int64]string
+}
+
+// ReconcileWindow reads the links of the window (PackageLinks), calls
+// fresh with them for the fresh matches of their artifacts, and
+// reconciles those as ReconcilePackages does, all in one write
+// transaction: the window's reads come from the writer's page cache,
+// which the re-match's own commits keep (a reader's is emptied by every
+// commit of another connection), and no push can fall between the read
+// and the write. It returns the counts and how many artifacts fresh
+// matched.
+func (s *Store) ReconcileWindow(ctx context.Context, w ReconcileWindow, fresh func([]PackageLink) ([]ArtifactMatch, error)) (ReconcileResult, int, error) {
+	var res ReconcileResult
+	n := 0
+	err := s.write(ctx, func(t *tx) error {
+		res, n = ReconcileResult{}, 0
+		links, err := packageLinks(ctx, t.query, w.Scope, w.From, w.To)
+		if err != nil {
+			return fmt.Errorf("package links: %w", err)
+		}
+		var arts []ArtifactMatch
+		if len(links) > 0 {
+			if arts, err = fresh(links); err != nil {
+				return err
+			}
+			if err := validMatches(arts); err != nil {
+				return err
+			}
+		}
+		n = len(arts)
+		return t.reconcilePackages(ctx, ReconcilePackages{Scope: w.Scope, Artifacts: arts, Actor: w.Actor, Withdrawn: w.Withdrawn, Hashes: w.Hashes}, &res)
+	})
+	if err != nil {
+		return ReconcileResult{}, 0, fmt.Errorf("reconcile artifacts %d-%d: %w", w.From, w.To-1, err)
+	}
+	return res, n, nil
+}
+
+// validMatches checks fresh matches: valid vulnerability findings.
+func validMatches(as []ArtifactMatch) error {
+	for _, a := range as {
+		if err := validFindings(a.Findings); err != nil {
+			return fmt.Errorf("artifact %d: %w", a.ArtifactID, err)
+		}
+		for i := range a.Findings {
+			if a.Findings[i].Kind != KindVulnerability {
+				return fmt.Errorf("%w: finding %q is a %s, not a vulnerability", ErrInvalid, a.Findings[i].Key, a.Findings[i].Kind)
+			}
+		}
+	}
+	return nil
+}
+
+// reconcilePackages is ReconcilePackages within t.
+func (t *tx) reconcilePackages(ctx context.Context, r ReconcilePackages, res *ReconcileResult) error {
+	now := t.s.now().UnixMilli()
+	if len(r.Artifacts) == 0 {
+		return t.setMatchHashes(ctx, r.Hashes)
+	}
+	// The scope's packages by identity, and its stored findings.
+	pkgIDs := make(map[string]int64, len(r.Scope))
+	old := map[int64][]storedFinding{}
+	lo, hi := int64(0), int64(-1)
+	for i, a := range r.Artifacts {
+		if i == 0 || a.ArtifactID < lo {
+			lo = a.ArtifactID
+		}
+		hi = max(hi, a.ArtifactID)
+	}
+	err := chunked(r.Scope, func(ids []any) error {
+		rows, err := t.query(ctx, "SELECT id, ecosystem, name, version, purl, attrs FROM packages WHERE id IN ("+placeholders(len(ids))+")", ids...)
+		if err != nil {
+			return err
+		}
+		if err := eachPackageID(rows, func(key string, id int64) { pkgIDs[key] = id }); err != nil {
+			return err
+		}
+		rows, err = t.query(ctx, "SELECT "+storedFindingCols+" FROM findings WHERE kind = ? AND artifact_id >= ? AND artifact_id <= ? AND package_id IN ("+placeholders(len(ids))+")",
+			append([]any{KindVulnerability, lo, hi}, ids...)...)
+		if err != nil {
+			return err
+		}
+		fs, err := collect(rows, scanStoredFinding)
+		for _, f := range fs {
+			old[f.artifactID] = append(old[f.artifactID], f)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	projects, err := t.projectsOf(ctx, r.Artifacts)
+	if err != nil {
+		return err
+	}
+	var w reconcileWrites
+	for i := range r.Artifacts {
+		a := &r.Artifacts[i]
+		if err := t.reconcile(ctx, &w, projects[a.ArtifactID], a.ArtifactID, KindVulnerability, old[a.ArtifactID], a.Findings, r.Withdrawn, r.Actor, now, res); err != nil {
+			return err
+		}
+	}
+	if err := w.resolvePackageIDs(func(int64) map[string]int64 { return pkgIDs }); err != nil {
+		return err
+	}
+	ids := make([]int64, len(r.Artifacts))
+	for i := range r.Artifacts {
+		ids[i] = r.Artifacts[i].ArtifactID
+	}
+	if err := t.auditReconcile(ctx, r.Actor, "rematch", ids, KindVulnerability, &w, *res); err != nil {
+		return err
+	}
+	if err := t.flush(ctx, &w, r.Actor, now); err != nil {
+		return err
+	}
+	return t.setMatchHashes(ctx, r.Hashes)
 }
 
 // projectsOf maps each artifact to its project.

@@ -159,3 +159,11 @@ func anys[T any](v []T) []any {
 	}
 	return out
 }
+
+// nullIfEmpty is s, or NULL when it is empty.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

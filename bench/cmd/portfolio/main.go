@@ -113,6 +113,9 @@ func main() {
 				if in.Findings, err = newFindings(in.Packages, vulns); err != nil {
 					fail(err)
 				}
+				if in.MatchHashes, err = matchHashes(in.Packages, vulns); err != nil {
+					fail(err)
+				}
 				findings.Add(int64(len(in.Findings)))
 				packages.Add(int64(len(in.Packages)))
 				toStore <- in
@@ -173,6 +176,25 @@ func main() {
 			fail(err)
 		}
 	}
+}
+
+// matchHashes is scan.MatchHash of each package's matches, as a push to
+// the server records them for the packages it stores first.
+func matchHashes(pkgs []inventory.Package, vulns []scan.Vulnerability) ([]string, error) {
+	byRef := map[scan.PackageRef][]scan.Vulnerability{}
+	for _, v := range vulns {
+		byRef[v.Package] = append(byRef[v.Package], v)
+	}
+	out := make([]string, len(pkgs))
+	for i := range pkgs {
+		p := &pkgs[i]
+		h, err := scan.MatchHash(byRef[scan.PackageRef{Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL}])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = h
+	}
+	return out, nil
 }
 
 // newFindings is the server's (internal/server/api.go) for a package
