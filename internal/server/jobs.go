@@ -65,6 +65,9 @@ type batchPayload struct {
 	Packages  []int64  `json:"packages"`
 	Withdrawn []string `json:"withdrawn,omitempty"`
 	Force     bool     `json:"force,omitempty"`
+	// Only are the advisory ids a targeted change touched (nil: the
+	// change is not known by id: every finding is compared).
+	Only []string `json:"only,omitempty"`
 }
 
 func newReplicaID() string {
@@ -281,7 +284,11 @@ func (s *Server) handle(ctx context.Context, j *store.Job) ([]byte, []store.JobS
 		if err != nil {
 			return nil, nil, err
 		}
-		r, err := s.rematchChunk(ctx, pkgs, setOf(p.Withdrawn), p.Force)
+		var only map[string]bool
+		if p.Only != nil {
+			only = setOf(p.Only)
+		}
+		r, err := s.rematchChunk(ctx, pkgs, setOf(p.Withdrawn), only, p.Force)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -318,6 +325,13 @@ func (s *Server) plan(ctx context.Context, j *store.Job, p planPayload) ([]byte,
 	if err != nil {
 		return nil, nil, err
 	}
+	// A change known by advisory id (not a first or whole-ecosystem
+	// import, not a full or forced re-match) touches only the findings
+	// linked to those ids.
+	var only []string
+	if !p.All && !p.Force && len(p.Ecosystems) == 0 {
+		only = append([]string{}, p.IDs...)
+	}
 	var next []store.JobSpec
 	for lo := 0; lo < len(pkgs); {
 		hi := min(lo+rematchChunk, len(pkgs))
@@ -328,7 +342,7 @@ func (s *Server) plan(ctx context.Context, j *store.Job, p planPayload) ([]byte,
 		for _, rp := range pkgs[lo:hi] {
 			ids = append(ids, rp.ID)
 		}
-		b, err := json.Marshal(batchPayload{Revision: p.Revision, Packages: ids, Withdrawn: p.Withdrawn, Force: p.Force})
+		b, err := json.Marshal(batchPayload{Revision: p.Revision, Packages: ids, Withdrawn: p.Withdrawn, Force: p.Force, Only: only})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -294,3 +294,47 @@ func testTargetedRematch(t *testing.T, storeURL string) {
 		t.Errorf("rematch as a writer: %d, want 403", code)
 	}
 }
+
+// TestRematchAliasMerge: a new advisory that aliases the CVE of a stored
+// finding's record merges the two into one group, so the stored finding
+// changes although its own record did not; revised without the alias,
+// the group splits again. A targeted re-match compares only the findings
+// linked to the changed id, and verify-findings agrees after each step.
+func TestRematchAliasMerge(t *testing.T) {
+	m := newFeedMirror(t)
+	e := startWith(t, startOptions{from: m.url})
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"lodash","version":"4.17.4","purl":"pkg:npm/lodash@4.17.4"}]}`
+	if code := e.do("POST", "/api/v1/projects/web/artifacts", e.admin, strings.NewReader(doc), nil); code != 201 {
+		t.Fatalf("push: %d", code)
+	}
+	step := func(name string) {
+		t.Helper()
+		var r server.RefreshResult
+		if code := e.do("POST", "/api/v1/admin/refresh", e.admin, nil, &r); code != 200 {
+			t.Fatalf("%s: refresh: %d", name, code)
+		}
+		db, err := vulndb.Open(filepath.Join(e.data, "vulndb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		n, diffs, err := server.VerifyFindings(t.Context(), e.st, db)
+		if err != nil || n != 1 || len(diffs) != 0 {
+			t.Errorf("%s: verify-findings over %d artifacts: %v %v", name, n, err, diffs)
+		}
+		cve := 0
+		for _, f := range e.findings(e.admin, "state=open") {
+			if f.VulnerabilityID == "CVE-2018-3721" || slices.Contains(f.Aliases, "CVE-2018-3721") {
+				cve++
+			}
+		}
+		if cve != 1 {
+			t.Errorf("%s: %d open findings of CVE-2018-3721, want 1", name, cve)
+		}
+	}
+	step("before")
+	m.publish("VGL-TEST-MERGE", "2027-01-01T00:00:00Z", advisory("VGL-TEST-MERGE", "lodash", "2027-01-01T00:00:00Z", "4.17.5", `,"aliases":["CVE-2018-3721"]`))
+	step("merged")
+	m.publish("VGL-TEST-MERGE", "2027-01-02T00:00:00Z", advisory("VGL-TEST-MERGE", "lodash", "2027-01-02T00:00:00Z", "4.17.5", ""))
+	step("split")
+}

@@ -272,9 +272,6 @@ type API interface {
 	// MaxArtifactID is the largest artifact id (0 with none).
 	MaxArtifactID(ctx context.Context) (int64, error)
 	ReconcilePackages(ctx context.Context, r ReconcilePackages) (ReconcileResult, error)
-	// ReconcileWindow reads one window of a re-match's links, matches
-	// them with fresh and reconciles the result, in one transaction.
-	ReconcileWindow(ctx context.Context, w ReconcileWindow, fresh func([]PackageLink) ([]ArtifactMatch, error)) (ReconcileResult, int, error)
 
 	Deploy(ctx context.Context, d Deploy) (DeployResult, error)
 	ListDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, string, error)

@@ -281,6 +281,14 @@ type ReconcilePackages struct {
 	// Hashes are set as the packages' match_hash in the same transaction
 	// (the last one of a re-match of their group; see RematchPackage).
 	Hashes map[int64]string
+	// Only, when set, are the advisory ids a change touched (added,
+	// modified, withdrawn): only the findings linked to them are compared,
+	// stored and fresh, where linked means sharing an id or alias with
+	// one of them or, transitively, with a linked finding (a change can
+	// merge or split the groups of records findings are made of). The
+	// others are made of unchanged records, so they equal what is stored.
+	// Nil: every finding of the scope is compared.
+	Only map[string]bool
 }
 
 // ArtifactMatch is the fresh match of the scoped packages of one artifact
@@ -304,52 +312,6 @@ func (s *Store) ReconcilePackages(ctx context.Context, r ReconcilePackages) (Rec
 		return ReconcileResult{}, fmt.Errorf("reconcile packages: %w", err)
 	}
 	return res, nil
-}
-
-// ReconcileWindow is one window of a re-match: the scope's packages on
-// the artifacts with an id in [From, To).
-type ReconcileWindow struct {
-	Scope     []int64
-	From, To  int64
-	Actor     string
-	Withdrawn map[string]bool
-	// Hashes: as ReconcilePackages.Hashes.
-	Hashes map[int64]string
-}
-
-// ReconcileWindow reads the links of the window (PackageLinks), calls
-// fresh with them for the fresh matches of their artifacts, and
-// reconciles those as ReconcilePackages does, all in one write
-// transaction: the window's reads come from the writer's page cache,
-// which the re-match's own commits keep (a reader's is emptied by every
-// commit of another connection), and no push can fall between the read
-// and the write. It returns the counts and how many artifacts fresh
-// matched.
-func (s *Store) ReconcileWindow(ctx context.Context, w ReconcileWindow, fresh func([]PackageLink) ([]ArtifactMatch, error)) (ReconcileResult, int, error) {
-	var res ReconcileResult
-	n := 0
-	err := s.write(ctx, func(t *tx) error {
-		res, n = ReconcileResult{}, 0
-		links, err := packageLinks(ctx, t.query, w.Scope, w.From, w.To)
-		if err != nil {
-			return fmt.Errorf("package links: %w", err)
-		}
-		var arts []ArtifactMatch
-		if len(links) > 0 {
-			if arts, err = fresh(links); err != nil {
-				return err
-			}
-			if err := validMatches(arts); err != nil {
-				return err
-			}
-		}
-		n = len(arts)
-		return t.reconcilePackages(ctx, ReconcilePackages{Scope: w.Scope, Artifacts: arts, Actor: w.Actor, Withdrawn: w.Withdrawn, Hashes: w.Hashes}, &res)
-	})
-	if err != nil {
-		return ReconcileResult{}, 0, fmt.Errorf("reconcile artifacts %d-%d: %w", w.From, w.To-1, err)
-	}
-	return res, n, nil
 }
 
 // validMatches checks fresh matches: valid vulnerability findings.
@@ -391,12 +353,12 @@ func (t *tx) reconcilePackages(ctx context.Context, r ReconcilePackages, res *Re
 		if err := eachPackageID(rows, func(key string, id int64) { pkgIDs[key] = id }); err != nil {
 			return err
 		}
-		rows, err = t.query(ctx, "SELECT "+storedFindingCols+" FROM findings WHERE kind = ? AND artifact_id >= ? AND artifact_id <= ? AND package_id IN ("+placeholders(len(ids))+")",
+		rows, err = t.query(ctx, "SELECT "+lightFindingCols+" FROM findings WHERE kind = ? AND artifact_id >= ? AND artifact_id <= ? AND package_id IN ("+placeholders(len(ids))+")",
 			append([]any{KindVulnerability, lo, hi}, ids...)...)
 		if err != nil {
 			return err
 		}
-		fs, err := collect(rows, scanStoredFinding)
+		fs, err := collect(rows, scanLightFinding)
 		for _, f := range fs {
 			old[f.artifactID] = append(old[f.artifactID], f)
 		}
@@ -409,10 +371,21 @@ func (t *tx) reconcilePackages(ctx context.Context, r ReconcilePackages, res *Re
 	if err != nil {
 		return err
 	}
+	fresh := make([][]NewFinding, len(r.Artifacts))
+	for i := range r.Artifacts {
+		a := &r.Artifacts[i]
+		fresh[i] = a.Findings
+		if r.Only != nil {
+			old[a.ArtifactID], fresh[i] = linked(r.Only, old[a.ArtifactID], a.Findings)
+		}
+	}
+	if err := t.loadDetails(ctx, r.Artifacts, old, fresh); err != nil {
+		return err
+	}
 	var w reconcileWrites
 	for i := range r.Artifacts {
 		a := &r.Artifacts[i]
-		if err := t.reconcile(ctx, &w, projects[a.ArtifactID], a.ArtifactID, KindVulnerability, old[a.ArtifactID], a.Findings, r.Withdrawn, r.Actor, now, res); err != nil {
+		if err := t.reconcile(ctx, &w, projects[a.ArtifactID], a.ArtifactID, KindVulnerability, old[a.ArtifactID], fresh[i], r.Withdrawn, r.Actor, now, res); err != nil {
 			return err
 		}
 	}
@@ -430,6 +403,105 @@ func (t *tx) reconcilePackages(ctx context.Context, r ReconcilePackages, res *Re
 		return err
 	}
 	return t.setMatchHashes(ctx, r.Hashes)
+}
+
+// lightFindingCols are storedFindingCols without the detail, which a
+// re-match reads only for the findings it compares (loadDetails).
+const lightFindingCols = "id, artifact_id, key, vulnerability_id, aliases, severity, summary, fixed_version, state, resolution"
+
+func scanLightFinding(r scanner) (storedFinding, error) {
+	var f storedFinding
+	var aliases sql.NullString
+	if err := r.Scan(&f.id, &f.artifactID, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &f.state, &f.resolution); err != nil {
+		return f, err
+	}
+	return f, unmarshalText(aliases, &f.aliases)
+}
+
+// loadDetails reads the detail of the stored findings (read without,
+// scanLightFinding) that a fresh one of the same key is compared with.
+func (t *tx) loadDetails(ctx context.Context, arts []ArtifactMatch, old map[int64][]storedFinding, fresh [][]NewFinding) error {
+	byID := map[int64]*storedFinding{}
+	var ids []int64
+	for i := range arts {
+		stored := old[arts[i].ArtifactID]
+		if len(stored) == 0 || len(fresh[i]) == 0 {
+			continue
+		}
+		keys := make(map[string]bool, len(fresh[i]))
+		for j := range fresh[i] {
+			keys[fresh[i][j].Key] = true
+		}
+		for j := range stored {
+			if keys[stored[j].key] {
+				byID[stored[j].id] = &stored[j]
+				ids = append(ids, stored[j].id)
+			}
+		}
+	}
+	return chunked(ids, func(part []any) error {
+		rows, err := t.query(ctx, "SELECT id, detail FROM findings WHERE id IN ("+placeholders(len(part))+")", part...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var detail sql.NullString
+			if err := rows.Scan(&id, &detail); err != nil {
+				return err
+			}
+			byID[id].detail = detail.String
+		}
+		return rows.Err()
+	})
+}
+
+// linked keeps, of one artifact's stored and fresh findings, those linked
+// to the ids in only (see ReconcilePackages.Only): sharing an id or alias
+// with them, or with a finding kept, transitively.
+func linked(only map[string]bool, old []storedFinding, fresh []NewFinding) ([]storedFinding, []NewFinding) {
+	more := map[string]bool{}
+	in := func(id string) bool { return only[id] || more[id] }
+	touches := func(id string, aliases []string) bool {
+		return in(id) || slices.ContainsFunc(aliases, in)
+	}
+	keepOld := make([]bool, len(old))
+	keepFresh := make([]bool, len(fresh))
+	for grew := true; grew; {
+		grew = false
+		for i := range old {
+			if !keepOld[i] && touches(old[i].vuln, old[i].aliases) {
+				keepOld[i], grew = true, true
+				more[old[i].vuln] = true
+				for _, a := range old[i].aliases {
+					more[a] = true
+				}
+			}
+		}
+		for i := range fresh {
+			if !keepFresh[i] && touches(fresh[i].VulnerabilityID, fresh[i].Aliases) {
+				keepFresh[i], grew = true, true
+				more[fresh[i].VulnerabilityID] = true
+				for _, a := range fresh[i].Aliases {
+					more[a] = true
+				}
+			}
+		}
+	}
+	var o []storedFinding
+	for i := range old {
+		if keepOld[i] {
+			o = append(o, old[i])
+		}
+	}
+	var f []NewFinding
+	for i := range fresh {
+		if keepFresh[i] {
+			f = append(f, fresh[i])
+		}
+	}
+	return o, f
 }
 
 // projectsOf maps each artifact to its project.
