@@ -31,7 +31,7 @@ func BenchmarkPackageLinks(b *testing.B) {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	plan, _ := s.r.Query("EXPLAIN QUERY PLAN " + packageLinksQuery(len(ids)), append([]any{bucketSize, bucketSize, 0, window, 0, (window - 1) / bucketSize}, anys(ids)...)...)
+	plan, _ := s.r.Query("EXPLAIN QUERY PLAN "+packageLinksQuery(len(ids)), append([]any{bucketSize, bucketSize, 0, window, 0, (window - 1) / bucketSize}, anys(ids)...)...)
 	for plan.Next() {
 		var a, c, d int
 		var detail string

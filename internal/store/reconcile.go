@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,17 +71,12 @@ func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, er
 	return res, nil
 }
 
-// storedFindingCols are the columns scanStoredFinding reads.
-const storedFindingCols = "id, artifact_id, key, vulnerability_id, aliases, severity, summary, fixed_version, detail, state, resolution"
+// storedFindingCols are the columns scanStoredFinding reads:
+// lightFindingCols and the detail.
+const storedFindingCols = lightFindingCols + ", detail"
 
 func scanStoredFinding(r scanner) (storedFinding, error) {
-	var f storedFinding
-	var aliases, detail sql.NullString
-	if err := r.Scan(&f.id, &f.artifactID, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &detail, &f.state, &f.resolution); err != nil {
-		return f, err
-	}
-	f.detail = detail.String
-	return f, unmarshalText(aliases, &f.aliases)
+	return scanStored(r, true)
 }
 
 // reconcileWrites collects what reconciling one or more artifacts inserts,

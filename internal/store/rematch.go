@@ -405,16 +405,27 @@ func (t *tx) reconcilePackages(ctx context.Context, r ReconcilePackages, res *Re
 	return t.setMatchHashes(ctx, r.Hashes)
 }
 
-// lightFindingCols are storedFindingCols without the detail, which a
-// re-match reads only for the findings it compares (loadDetails).
+// lightFindingCols are a stored finding's columns without its detail,
+// which a re-match reads only for the findings it compares (loadDetails).
 const lightFindingCols = "id, artifact_id, key, vulnerability_id, aliases, severity, summary, fixed_version, state, resolution"
 
 func scanLightFinding(r scanner) (storedFinding, error) {
+	return scanStored(r, false)
+}
+
+// scanStored reads lightFindingCols and, withDetail, the detail after
+// them.
+func scanStored(r scanner, withDetail bool) (storedFinding, error) {
 	var f storedFinding
-	var aliases sql.NullString
-	if err := r.Scan(&f.id, &f.artifactID, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &f.state, &f.resolution); err != nil {
+	var aliases, detail sql.NullString
+	dest := []any{&f.id, &f.artifactID, &f.key, &f.vuln, &aliases, &f.sev, &f.summary, &f.fixed, &f.state, &f.resolution}
+	if withDetail {
+		dest = append(dest, &detail)
+	}
+	if err := r.Scan(dest...); err != nil {
 		return f, err
 	}
+	f.detail = detail.String
 	return f, unmarshalText(aliases, &f.aliases)
 }
 
@@ -463,45 +474,45 @@ func (t *tx) loadDetails(ctx context.Context, arts []ArtifactMatch, old map[int6
 func linked(only map[string]bool, old []storedFinding, fresh []NewFinding) ([]storedFinding, []NewFinding) {
 	more := map[string]bool{}
 	in := func(id string) bool { return only[id] || more[id] }
-	touches := func(id string, aliases []string) bool {
-		return in(id) || slices.ContainsFunc(aliases, in)
+	// take reports whether a finding of id and aliases is linked, and adds
+	// its ids to the closure if so.
+	take := func(id string, aliases []string) bool {
+		if !in(id) && !slices.ContainsFunc(aliases, in) {
+			return false
+		}
+		more[id] = true
+		for _, a := range aliases {
+			more[a] = true
+		}
+		return true
 	}
 	keepOld := make([]bool, len(old))
 	keepFresh := make([]bool, len(fresh))
 	for grew := true; grew; {
 		grew = false
 		for i := range old {
-			if !keepOld[i] && touches(old[i].vuln, old[i].aliases) {
+			if !keepOld[i] && take(old[i].vuln, old[i].aliases) {
 				keepOld[i], grew = true, true
-				more[old[i].vuln] = true
-				for _, a := range old[i].aliases {
-					more[a] = true
-				}
 			}
 		}
 		for i := range fresh {
-			if !keepFresh[i] && touches(fresh[i].VulnerabilityID, fresh[i].Aliases) {
+			if !keepFresh[i] && take(fresh[i].VulnerabilityID, fresh[i].Aliases) {
 				keepFresh[i], grew = true, true
-				more[fresh[i].VulnerabilityID] = true
-				for _, a := range fresh[i].Aliases {
-					more[a] = true
-				}
 			}
 		}
 	}
-	var o []storedFinding
-	for i := range old {
-		if keepOld[i] {
-			o = append(o, old[i])
+	return kept(old, keepOld), kept(fresh, keepFresh)
+}
+
+// kept is the elements of xs whose keep is true, in order.
+func kept[T any](xs []T, keep []bool) []T {
+	var out []T
+	for i := range xs {
+		if keep[i] {
+			out = append(out, xs[i])
 		}
 	}
-	var f []NewFinding
-	for i := range fresh {
-		if keepFresh[i] {
-			f = append(f, fresh[i])
-		}
-	}
-	return o, f
+	return out
 }
 
 // projectsOf maps each artifact to its project.
