@@ -50,12 +50,17 @@ run() {
   fi
   local tok port
   tok=$("$VIGIL" token create --data-dir "$data" "${db[@]}" --role writer)
+  mtok=$("$VIGIL" token create --data-dir "$data" "${db[@]}" --role metrics --name bench)
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
   "$VIGIL" serve --data-dir "$data" "${db[@]}" --listen "127.0.0.1:$port" --vulndb-from "$shared" --log-level warn 2>"$work/$backend.log" &
   pid=$!
   for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready"; cat "$work/$backend.log"; exit 1; }
   local hwm_start cpu0 load0
+  # The writer's totals (vigil_store_*), before and after the pushes.
+  scrape() { curl -sf -H "Authorization: Bearer $mtok" "http://127.0.0.1:$port/metrics" | awk '/^vigil_store_/ {print $1"="$2}' | tr '\n' ' '; }
+  local w0 w1
+  w0=$(scrape)
   hwm_start=$(kib "$pid" VmHWM)
   cpu0=$(cpu_s "$pid")
   load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -71,15 +76,20 @@ run() {
   if [ -n "$perfpid" ]; then kill -INT "$perfpid"; wait "$perfpid" || true; fi
   local cpu1 hwm rss load1
   cpu1=$(cpu_s "$pid")
+  w1=$(scrape)
   hwm=$(kib "$pid" VmHWM)
   load1=$(cut -d' ' -f1-3 /proc/loadavg)
   kill "$sampler" 2>/dev/null || true
   rss=$(cat "$work/rss" 2>/dev/null || echo 0)
   kill -TERM "$pid"; wait "$pid" || true
   pid=
-  python3 - "$backend" "$work/$backend.json" "$cpu0" "$cpu1" "$hwm_start" "$hwm" "$rss" "$load0" "$load1" <<'PY'
+  python3 - "$backend" "$work/$backend.json" "$cpu0" "$cpu1" "$hwm_start" "$hwm" "$rss" "$load0" "$load1" "$w0" "$w1" <<'PY'
 import json, sys
-b, f, c0, c1, h0, h1, rss, l0, l1 = sys.argv[1:]
+b, f, c0, c1, h0, h1, rss, l0, l1, w0, w1 = sys.argv[1:]
+def stats(t):
+    return {k: float(v) for k, v in (kv.split("=") for kv in t.split())}
+w0, w1 = stats(w0), stats(w1)
+dw = {k: w1.get(k, 0) - w0.get(k, 0) for k in w1}
 r = json.load(open(f))
 n = r["sboms"]
 print(f"{b}: {n} SBOMs ({r['failed']} failed) from {r['clients']} clients in {r['seconds']:.1f} s = {r['sboms_per_s']:.1f} SBOMs/s; "
@@ -89,6 +99,13 @@ print(f"{b}: {n} SBOMs ({r['failed']} failed) from {r['clients']} clients in {r[
       f"gzip body {r['mean_gzip_bytes']//1024} KiB; "
       f"clients' CPU {r.get('client_cpu_ms_per_sbom', 0):.2f} ms/SBOM (bodies {'generated before the pushes' if r.get('pregenerated') else 'generated during the pushes'}); "
       f"load average {l0} -> {l1}")
+if dw.get("vigil_store_ingests_total"):
+    ing, secs = dw["vigil_store_ingests_total"], r["seconds"]
+    print(f"{b} writer: busy {1000*dw['vigil_store_writer_busy_seconds_total']/ing:.2f} ms/SBOM "
+          f"(commit {1000*dw['vigil_store_writer_commit_seconds_total']/ing:.2f}), "
+          f"{100*dw['vigil_store_writer_busy_seconds_total']/secs:.0f}% of the wall time; "
+          f"{ing/max(dw['vigil_store_ingest_groups_total'], 1):.2f} ingests per group commit, "
+          f"{dw['vigil_store_writer_commits_total']:.0f} commits in all")
 PY
   if [ "$backend" = postgres ]; then psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null; schema=; fi
 }

@@ -100,10 +100,28 @@ func newMetrics(s *Server) *metrics {
 		Help: "Notification deliveries by sink and outcome (delivered, retried, dead_lettered); see Server.NotificationDelivered."}, []string{"sink", "outcome"})
 	m.encodeDur = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_metrics_encode_duration_seconds",
 		Help: "How long encoding the portfolio samples of the newest aggregate took (for a token of every project; once per aggregate and format)."})
+	if ws, ok := s.store.(writerStatser); ok {
+		for _, c := range []struct {
+			name, help string
+			v          func(store.WriterStats) float64
+		}{
+			{"vigil_store_writer_busy_seconds_total", "Time write transactions held the store's single writer, commits included.", func(w store.WriterStats) float64 { return w.Busy.Seconds() }},
+			{"vigil_store_writer_commit_seconds_total", "Time the store's writer spent committing.", func(w store.WriterStats) float64 { return w.Commit.Seconds() }},
+			{"vigil_store_writer_commits_total", "Committed write transactions.", func(w store.WriterStats) float64 { return float64(w.Commits) }},
+			{"vigil_store_ingest_groups_total", "Group commits of ingests (concurrent pushes committed in one transaction).", func(w store.WriterStats) float64 { return float64(w.IngestGroups) }},
+			{"vigil_store_ingests_total", "Ingests committed by those group commits.", func(w store.WriterStats) float64 { return float64(w.Ingests) }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help}, func() float64 { return c.v(ws.WriterStats()) }))
+		}
+	}
 	m.reg.MustRegister(m.http, m.refreshLast, m.refreshDur, m.refreshFails, m.notify, m.encodeDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// writerStatser is a store that reports its writer's totals
+// (*store.Store does).
+type writerStatser interface{ WriterStats() store.WriterStats }
 
 // NotificationDelivered counts one notification delivery attempt's
 // outcome for vigil_notification_deliveries_total. It is the hook of the

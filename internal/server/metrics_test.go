@@ -261,6 +261,10 @@ func testRemediationMetrics(t *testing.T, storeURL string) {
 	if sum("vigil_vulndb_refresh_last_success_timestamp_seconds", nil) == 0 {
 		t.Error("vigil_vulndb_refresh_last_success_timestamp_seconds is 0 after a refresh")
 	}
+	// The store's writer totals count the pushes above.
+	if sum("vigil_store_ingests_total", nil) == 0 || sum("vigil_store_ingest_groups_total", nil) == 0 || sum("vigil_store_writer_busy_seconds_total", nil) <= 0 {
+		t.Errorf("writer totals: %v ingests, %v groups, %v s busy", sum("vigil_store_ingests_total", nil), sum("vigil_store_ingest_groups_total", nil), sum("vigil_store_writer_busy_seconds_total", nil))
+	}
 	// The HTTP histogram has the route pattern of the API call above.
 	if n, _ := hist("vigil_http_request_duration_seconds", map[string]string{"route": "/api/v1/metrics/remediation", "method": "GET", "code": "200"}); n == 0 {
 		t.Errorf("no HTTP sample for /api/v1/metrics/remediation: %v", fams["vigil_http_request_duration_seconds"])

@@ -143,6 +143,10 @@ func (s *Store) runGroup(ctx context.Context, group []*ingestReq) {
 		}
 		return nil
 	})
+	if err == nil {
+		s.stats.groups.Add(1)
+		s.stats.ingests.Add(int64(len(live)))
+	}
 	if err == nil || len(live) == 1 {
 		for _, r := range live {
 			r.err = err
@@ -156,6 +160,10 @@ func (s *Store) runGroup(ctx context.Context, group []*ingestReq) {
 			r.res, err = t.ingest(ctx, r.in, r.pkgs)
 			return err
 		})
+		if r.err == nil {
+			s.stats.groups.Add(1)
+			s.stats.ingests.Add(1)
+		}
 		close(r.done)
 	}
 }

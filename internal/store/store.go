@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -78,6 +79,12 @@ type Store struct {
 	// ingests use (see openSQLite), and wc itself on PostgreSQL. Both are
 	// used with wmu held only.
 	wc, ic *writerConn
+
+	// ckpt runs SQLite's WAL checkpoints beside the writer (nil on
+	// PostgreSQL).
+	ckpt *checkpointer
+
+	stats writerStats
 
 	// touched throttles TouchToken writes.
 	touchMu sync.Mutex
@@ -146,7 +153,7 @@ func (s *Store) openSQLite(path string) error {
 		return fmt.Errorf("open sqlite %q: give a plain file path", path)
 	}
 	q := url.Values{}
-	for _, p := range []string{"page_size(16384)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "wal_autocheckpoint(8192)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "wal_autocheckpoint(8192)"} {
 		q.Add("_pragma", p)
 	}
 	// The writer: a 64 MiB page cache, and statement journals (a
@@ -211,13 +218,25 @@ func (s *Store) openSQLite(path string) error {
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
 	}
-	q.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// The checkpointer's connection: the readers' settings, but it
+	// writes (into the database file, from the WAL).
+	cp, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		w.Close()
 		in.Close()
 		return fmt.Errorf("open sqlite %q: %w", path, err)
 	}
+	cp.SetMaxOpenConns(1)
+	cp.SetMaxIdleConns(1)
+	q.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		in.Close()
+		cp.Close()
+		return fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	s.ckpt = newCheckpointer(cp)
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	s.w, s.r = w, r
@@ -293,6 +312,9 @@ func (s *Store) Close() error {
 		err = errors.Join(err, s.ic.close())
 	}
 	s.wmu.Unlock()
+	if s.ckpt != nil {
+		err = errors.Join(err, s.ckpt.close())
+	}
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
@@ -422,6 +444,8 @@ func (s *Store) writeLocked(ctx context.Context, fn func(t *tx) error) error {
 
 // writeOn is writeLocked on connection c.
 func (s *Store) writeOn(ctx context.Context, c *writerConn, fn func(t *tx) error) error {
+	start := time.Now()
+	defer func() { s.stats.busy.Add(int64(time.Since(start))) }()
 	sqltx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -437,8 +461,15 @@ func (s *Store) writeOn(ctx context.Context, c *writerConn, fn func(t *tx) error
 		sqltx.Rollback()
 		return err
 	}
-	if err := sqltx.Commit(); err != nil {
+	committing := time.Now()
+	err = sqltx.Commit()
+	s.stats.commit.Add(int64(time.Since(committing)))
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	s.stats.commits.Add(1)
+	if s.ckpt != nil {
+		s.ckpt.poke()
 	}
 	if len(t.pkgs) > 0 {
 		s.pkgMu.Lock()
@@ -556,4 +587,30 @@ func isUniqueViolation(err error) bool {
 	}
 	m := err.Error()
 	return strings.Contains(m, "UNIQUE constraint failed") || strings.Contains(m, "SQLSTATE 23505")
+}
+
+// WriterStats are running totals of the single writer's work since the
+// store opened, for the server's metrics: how busy the writer is tells
+// whether writes bound ingest (a busy fraction near 1).
+type WriterStats struct {
+	// Busy is the time write transactions held the writer, commits
+	// included; Commit the part spent committing.
+	Busy, Commit time.Duration
+	// Commits counts committed write transactions.
+	Commits int64
+	// IngestGroups counts group commits of ingests, Ingests the ingests
+	// they committed.
+	IngestGroups, Ingests int64
+}
+
+type writerStats struct {
+	busy, commit, commits, groups, ingests atomic.Int64
+}
+
+// WriterStats returns the writer's running totals.
+func (s *Store) WriterStats() WriterStats {
+	return WriterStats{
+		Busy: time.Duration(s.stats.busy.Load()), Commit: time.Duration(s.stats.commit.Load()),
+		Commits: s.stats.commits.Load(), IngestGroups: s.stats.groups.Load(), Ingests: s.stats.ingests.Load(),
+	}
 }
