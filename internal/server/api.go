@@ -302,19 +302,15 @@ func (s *Server) ingest(ctx context.Context, project string, art store.Artifact,
 	s.ingestMu.RLock()
 	defer s.ingestMu.RUnlock()
 	rev := s.rev.Load()
-	vulns, warnings, err := s.match.match(ctx, res.Packages)
+	vulns, warnings, hashes, err := s.match.matchHashed(ctx, res.Packages)
 	if err != nil {
 		s.log.Error("match pushed inventory", "project", project, "err", err)
 		return store.Ingest{}, nil, store.IngestResult{}, huma.Error503ServiceUnavailable(err.Error())
 	}
-	ing := store.Ingest{Project: project, Actor: principal(ctx).Actor(), Artifact: art, Packages: res.Packages, DBRevision: &rev}
+	ing := store.Ingest{Project: project, Actor: principal(ctx).Actor(), Artifact: art, Packages: res.Packages, DBRevision: &rev, MatchHashes: hashes}
 	ing.Findings, err = newFindings(res, vulns)
 	if err != nil {
 		return ing, nil, store.IngestResult{}, huma.Error500InternalServerError("encode findings")
-	}
-	if ing.MatchHashes, _, err = s.match.matchEach(ctx, res.Packages); err != nil {
-		s.log.Error("hash the matches of a pushed inventory", "project", project, "err", err)
-		return ing, nil, store.IngestResult{}, huma.Error503ServiceUnavailable(err.Error())
 	}
 	if claim != nil {
 		if ing.Gate, err = ingestGateOf(ctx, res, vulns, claim, s.now(), rev); err != nil {

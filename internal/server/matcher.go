@@ -152,7 +152,37 @@ func (m *matcher) matchCached(ctx context.Context, pkgs []inventory.Package) ([]
 	if err != nil {
 		return nil, nil, err
 	}
+	return assemble(pkgs, keys, found), nil, nil
+}
 
+// matchHashed is match and matchEach's hashes together, from one look-up
+// of the cache (a push needs both: its findings, and each package's match
+// hash for the store).
+func (m *matcher) matchHashed(ctx context.Context, pkgs []inventory.Package) (vulns []scan.Vulnerability, warnings, hashes []string, err error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.db == nil {
+		return nil, nil, nil, errors.New("no vulnerability database loaded: start the server with --vulndb-from or run a refresh")
+	}
+	keys, found, err := m.lookup(ctx, pkgs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if slices.ContainsFunc(pkgs, func(p inventory.Package) bool { return strings.Contains(p.Ecosystem, ":") }) {
+		// As in match: the whole inventory, for its coverage warnings.
+		vulns, warnings, err = scan.Match(ctx, m.db, pkgs)
+	} else {
+		vulns = assemble(pkgs, keys, found)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	hashes, _, err = hashesOf(keys, found)
+	return vulns, warnings, hashes, err
+}
+
+// assemble is the matches of pkgs from the cached matches of their keys.
+func assemble(pkgs []inventory.Package, keys []matchKey, found map[matchKey][]scan.Vulnerability) []scan.Vulnerability {
 	// match.Find's merge: one finding per package key and advisory, the
 	// locations of repeated packages joined.
 	type hit struct {
@@ -208,7 +238,7 @@ func (m *matcher) matchCached(ctx context.Context, pkgs []inventory.Package) ([]
 		}
 		out = append(out, v)
 	}
-	return out, nil, nil
+	return out
 }
 
 // lookup is the cached matches of each package (by its matchKey, in
@@ -252,8 +282,15 @@ func (m *matcher) matchEach(ctx context.Context, pkgs []inventory.Package) ([]st
 	if err != nil {
 		return nil, nil, err
 	}
-	sums := make([]string, len(pkgs))
-	matched := make([]bool, len(pkgs))
+	return hashesOf(keys, found)
+}
+
+// hashesOf is scan.MatchHash of each key's matches, and whether it has
+// any.
+func hashesOf(keys []matchKey, found map[matchKey][]scan.Vulnerability) ([]string, []bool, error) {
+	var err error
+	sums := make([]string, len(keys))
+	matched := make([]bool, len(keys))
 	byKey := make(map[matchKey]string, len(found))
 	for i, k := range keys {
 		h, ok := byKey[k]

@@ -73,6 +73,31 @@ func TestMatchCachedEqualsScan(t *testing.T) {
 			if diff := cmp.Diff(wantWarn, gotWarn); diff != "" {
 				t.Errorf("warnings mismatch (-scan.Match +cached):\n%s", diff)
 			}
+			// matchHashed (a push) is match and matchEach in one look-up.
+			hv, hw, hashes, err := m.matchHashed(t.Context(), tt.pkgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantHashes, _, err := m.matchEach(t.Context(), tt.pkgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, hv); diff != "" {
+				t.Errorf("matchHashed mismatch (-scan.Match +matchHashed):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantWarn, hw); diff != "" {
+				t.Errorf("matchHashed warnings mismatch (-scan.Match +matchHashed):\n%s", diff)
+			}
+			for i, p := range tt.pkgs {
+				one, _, err := scan.Match(t.Context(), m.db, []inventory.Package{{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, PURL: p.PURL, Extractor: p.Extractor,
+					SourceName: p.SourceName, SourceVersion: p.SourceVersion, Platform: p.Platform, Evidence: p.Evidence, Relationship: p.Relationship, Dev: p.Dev}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h, _ := scan.MatchHash(one); len(hashes) != len(tt.pkgs) || hashes[i] != h || wantHashes[i] != h {
+					t.Errorf("package %d (%s@%s): matchHashed hash %q, matchEach %q, scan.MatchHash of its own match %q", i, p.Name, p.Version, hashes[i], wantHashes[i], h)
+				}
+			}
 		})
 	}
 	// matchQuiet (re-matching) takes even a release ecosystem from the

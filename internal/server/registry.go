@@ -467,16 +467,13 @@ func (s *Server) recordRegistryScan(ctx context.Context, d store.RegistryDigest,
 	s.ingestMu.RLock()
 	defer s.ingestMu.RUnlock()
 	rev := s.rev.Load()
-	vulns, _, err := s.match.match(ctx, res.Packages)
+	vulns, _, hashes, err := s.match.matchHashed(ctx, res.Packages)
 	if err != nil {
 		return store.RegistryDigestResult{}, fmt.Errorf("match: %w", err)
 	}
-	ing := store.Ingest{Project: d.Project, Actor: registryActor, Artifact: art, Packages: res.Packages, DBRevision: &rev}
+	ing := store.Ingest{Project: d.Project, Actor: registryActor, Artifact: art, Packages: res.Packages, DBRevision: &rev, MatchHashes: hashes}
 	if ing.Findings, err = newFindings(res, vulns); err != nil {
 		return store.RegistryDigestResult{}, err
-	}
-	if ing.MatchHashes, _, err = s.match.matchEach(ctx, res.Packages); err != nil {
-		return store.RegistryDigestResult{}, fmt.Errorf("match: %w", err)
 	}
 	return s.store.RecordRegistryDigest(ctx, d, &ing)
 }

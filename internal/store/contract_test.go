@@ -34,6 +34,7 @@ func runContract(t *testing.T, open opener) {
 		{"Reconcile", testReconcile},
 		{"ReconcileStatic", testReconcileStatic},
 		{"ListFindingsFilters", testListFindings},
+		{"AliasLookup", testAliasLookup},
 		{"Pagination", testPagination},
 		{"SummaryAndEvents", testSummary},
 		{"Tokens", testTokens},
@@ -1056,5 +1057,61 @@ func testRegistryConfig(t *testing.T, s *Store, _ *clock, _ string) {
 	})
 	if err != nil || n != 2 {
 		t.Errorf("registry.config audit records = %d (%v), want 2", n, err)
+	}
+}
+
+// testAliasLookup: a look-up by id or alias finds exactly the findings
+// that carry it now, though alias_packages keeps every pair it has seen
+// (00019): not another advisory's finding on the same package, not a
+// finding whose aliases changed since, and findings without a package
+// through finding_aliases.
+func testAliasLookup(t *testing.T, s *Store, _ *clock, _ string) {
+	ctx := context.Background()
+	p := pkg("npm", "left-pad", "1.0.0")
+	in := Ingest{Project: "web", Actor: "ci",
+		Artifact: Artifact{Kind: "image", Digest: "sha256:alias", Name: "web", Format: "cyclonedx-json"},
+		Packages: []inventory.Package{p},
+		Findings: []NewFinding{
+			vuln("GHSA-one", p, severity.High, "1.0.1", "CVE-2026-1"),
+			vuln("GHSA-two", p, severity.Low, "", "CVE-2026-2"),
+			{Kind: KindMisconfiguration, Key: "VGL-9|Dockerfile", VulnerabilityID: "VGL-9", Aliases: []string{"CKV-9"}, Severity: severity.Medium},
+		}}
+	res, err := s.Ingest(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(alias string) []string {
+		t.Helper()
+		fs, _, err := s.ListFindings(ctx, FindingFilter{VulnID: alias})
+		if err != nil {
+			t.Fatalf("ListFindings(%q): %v", alias, err)
+		}
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.VulnerabilityID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for alias, want := range map[string][]string{
+		"GHSA-one": {"GHSA-one"}, "CVE-2026-1": {"GHSA-one"}, "CVE-2026-2": {"GHSA-two"},
+		"VGL-9": {"VGL-9"}, "CKV-9": {"VGL-9"}, "CVE-2026-3": nil,
+	} {
+		if got := ids(alias); !slices.Equal(got, want) {
+			t.Errorf("by %s: %v, want %v", alias, got, want)
+		}
+	}
+	// GHSA-one's alias moves from CVE-2026-1 to CVE-2026-3.
+	moved := vuln("GHSA-one", p, severity.High, "1.0.1", "CVE-2026-3")
+	if _, err := s.Reconcile(ctx, Reconcile{ArtifactID: res.Artifact.ID, Kind: KindVulnerability, Actor: "rematch",
+		Findings: []NewFinding{moved, in.Findings[1]}}); err != nil {
+		t.Fatal(err)
+	}
+	for alias, want := range map[string][]string{
+		"CVE-2026-1": nil, "CVE-2026-3": {"GHSA-one"}, "GHSA-one": {"GHSA-one"}, "CVE-2026-2": {"GHSA-two"},
+	} {
+		if got := ids(alias); !slices.Equal(got, want) {
+			t.Errorf("after the alias change, by %s: %v, want %v", alias, got, want)
+		}
 	}
 }

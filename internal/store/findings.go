@@ -138,8 +138,17 @@ func (s *Store) GetFinding(ctx context.Context, id int64) (FindingView, error) {
 	return out[0], nil
 }
 
+// jsonStrings is a table-valued expression of the strings of a JSON array
+// column, in a column named value.
+func jsonStrings(backend, col string) string {
+	if backend == BackendPostgres {
+		return "json_array_elements_text(" + col + "::json)"
+	}
+	return "json_each(" + col + ")"
+}
+
 // findingWhere turns a filter into conditions.
-func findingWhere(f FindingFilter) where {
+func findingWhere(f FindingFilter, backend string) where {
 	var w where
 	w.scope(f.Scope, "f.project_id")
 	if f.Project != "" {
@@ -181,7 +190,11 @@ func findingWhere(f FindingFilter) where {
 		w.add("f.package_id IN (SELECT id FROM packages WHERE name = ?)", f.Package)
 	}
 	if f.VulnID != "" {
-		w.add("f.id IN (SELECT finding_id FROM finding_aliases WHERE alias = ?)", f.VulnID)
+		// By package (alias_packages, 00019), keeping the findings whose
+		// own id or aliases hold it; findings without a package, and the
+		// rows of findings stored before 00019, by finding_aliases.
+		w.add("(f.id IN (SELECT finding_id FROM finding_aliases WHERE alias = ?) OR (f.package_id IN (SELECT package_id FROM alias_packages WHERE alias = ?)"+
+			" AND (f.vulnerability_id = ? OR EXISTS (SELECT 1 FROM "+jsonStrings(backend, "f.aliases")+" WHERE value = ?))))", f.VulnID, f.VulnID, f.VulnID, f.VulnID)
 	}
 	if f.Fixable != nil {
 		if *f.Fixable {
@@ -205,7 +218,7 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]FindingVie
 	if err != nil {
 		return nil, "", err
 	}
-	w := findingWhere(f)
+	w := findingWhere(f, s.backend)
 	w.add("f.id > ?", after)
 	if w.err != nil {
 		return nil, "", w.err

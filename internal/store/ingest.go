@@ -554,19 +554,88 @@ func (t *tx) insertFindings(ctx context.Context, fs []findingRow, actor string, 
 		return fmt.Errorf("insert findings: %w", err)
 	}
 	var aliases [][2]any
+	var byPackage []aliasPackage
 	evs := make([]event, 0, len(fs))
 	for i := range fs {
 		r := &fs[i]
 		id := ids[at{r.artifactID, r.f.Key}]
 		for _, a := range aliasSet(r.f.VulnerabilityID, r.f.Aliases) {
-			aliases = append(aliases, [2]any{a, id})
+			if r.packageID != 0 {
+				byPackage = append(byPackage, aliasPackage{a, r.packageID})
+			} else {
+				aliases = append(aliases, [2]any{a, id})
+			}
 		}
 		evs = append(evs, event{kind: EventFindingCreated, projectID: r.projectID, artifactID: r.artifactID, findingID: id, actor: actor, to: StateOpen})
 	}
 	if err := t.insertAliases(ctx, aliases); err != nil {
 		return err
 	}
+	if err := t.insertAliasPackages(ctx, byPackage); err != nil {
+		return err
+	}
 	return t.events(ctx, evs)
+}
+
+// aliasPackage is a row of alias_packages: a finding on the package has
+// carried the id or alias (migration 00019).
+type aliasPackage struct {
+	alias     string
+	packageID int64
+}
+
+// maxAliasCache bounds the cache of committed alias_packages rows.
+const maxAliasCache = 500_000
+
+// insertAliasPackages inserts the rows of alias_packages that are
+// neither in the store's cache of committed rows nor inserted by t
+// already.
+func (t *tx) insertAliasPackages(ctx context.Context, in []aliasPackage) error {
+	var rows []aliasPackage
+	t.s.aliasMu.RLock()
+	for _, ap := range in {
+		if _, ok := t.s.aliasPkgs[ap]; ok {
+			continue
+		}
+		if _, ok := t.aliasPkgs[ap]; ok {
+			continue
+		}
+		if t.aliasPkgs == nil {
+			t.aliasPkgs = make(map[aliasPackage]struct{})
+		}
+		t.aliasPkgs[ap] = struct{}{}
+		rows = append(rows, ap)
+	}
+	t.s.aliasMu.RUnlock()
+	err := batches(len(rows), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*2)
+		for _, ap := range rows[lo:hi] {
+			args = append(args, ap.alias, ap.packageID)
+		}
+		_, err := t.exec(ctx, insertOrFail+"alias_packages (alias, package_id) VALUES "+rowsOf(hi-lo, 2)+" ON CONFLICT (alias, package_id) DO NOTHING", args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("insert alias packages: %w", err)
+	}
+	return nil
+}
+
+// commitAliases adds the alias_packages rows t inserted to the store's
+// cache once t's transaction committed.
+func (t *tx) commitAliases() {
+	if len(t.aliasPkgs) == 0 {
+		return
+	}
+	s := t.s
+	s.aliasMu.Lock()
+	defer s.aliasMu.Unlock()
+	if s.aliasPkgs == nil || len(s.aliasPkgs)+len(t.aliasPkgs) > maxAliasCache {
+		s.aliasPkgs = make(map[aliasPackage]struct{}, len(t.aliasPkgs))
+	}
+	for ap := range t.aliasPkgs {
+		s.aliasPkgs[ap] = struct{}{}
+	}
 }
 
 func (t *tx) insertAliases(ctx context.Context, aliases [][2]any) error {

@@ -51,7 +51,7 @@ func (s *Store) Reconcile(ctx context.Context, r Reconcile) (ReconcileResult, er
 		if err := t.reconcile(ctx, &w, projectID, r.ArtifactID, r.Kind, old, r.Findings, r.Withdrawn, r.Actor, now, &res); err != nil {
 			return err
 		}
-		if len(w.created) > 0 {
+		if len(w.created)+len(w.relinked) > 0 {
 			ids, err := t.artifactPackageIDs(ctx, r.ArtifactID)
 			if err != nil {
 				return err
@@ -84,7 +84,9 @@ func scanStoredFinding(r scanner) (storedFinding, error) {
 type reconcileWrites struct {
 	created []findingRow
 	evs     []event
-	aliases [][2]any
+	// relinked are stored findings (by findingRow.id) whose aliases
+	// changed: their new ones are indexed in flush.
+	relinked []findingRow
 }
 
 // findingRow is a finding to insert.
@@ -92,29 +94,46 @@ type findingRow struct {
 	projectID, artifactID int64
 	packageID             int64 // 0: none
 	f                     *NewFinding
+	id                    int64 // a stored finding's id (relinked only)
 }
 
-// resolvePackageIDs sets the package id of each created finding from
+// resolvePackageIDs sets the package id of each created or relinked finding from
 // the identity -> id map of its artifact.
 func (w *reconcileWrites) resolvePackageIDs(idsOf func(artifactID int64) map[string]int64) error {
-	for i := range w.created {
-		c := &w.created[i]
-		if c.f.Package == nil {
-			continue
+	for _, rows := range [][]findingRow{w.created, w.relinked} {
+		for i := range rows {
+			c := &rows[i]
+			if c.f.Package == nil {
+				continue
+			}
+			key, _ := identity(c.f.Package)
+			id, ok := idsOf(c.artifactID)[key]
+			if !ok {
+				return fmt.Errorf("%w: finding %q: package %s@%s is not in the artifact", ErrInvalid, c.f.Key, c.f.Package.Name, c.f.Package.Version)
+			}
+			c.packageID = id
 		}
-		key, _ := identity(c.f.Package)
-		id, ok := idsOf(c.artifactID)[key]
-		if !ok {
-			return fmt.Errorf("%w: finding %q: package %s@%s is not in the artifact", ErrInvalid, c.f.Key, c.f.Package.Name, c.f.Package.Version)
-		}
-		c.packageID = id
 	}
 	return nil
 }
 
 // flush writes the aliases, events and new findings collected.
 func (t *tx) flush(ctx context.Context, w *reconcileWrites, actor string, now int64) error {
-	if err := t.insertAliases(ctx, w.aliases); err != nil {
+	var aliases [][2]any
+	var byPackage []aliasPackage
+	for _, r := range w.relinked {
+		for _, a := range aliasSet(r.f.VulnerabilityID, r.f.Aliases) {
+			if r.packageID != 0 {
+				byPackage = append(byPackage, aliasPackage{a, r.packageID})
+			} else {
+				aliases = append(aliases, [2]any{a, r.id})
+			}
+		}
+	}
+	if err := t.insertAliases(ctx, aliases); err != nil {
+		return err
+	}
+	if err := t.insertAliasPackages(ctx, byPackage); err != nil {
 		return err
 	}
 	if err := t.events(ctx, w.evs); err != nil {
@@ -168,9 +187,7 @@ func (t *tx) reconcile(ctx context.Context, w *reconcileWrites, projectID, artif
 			if _, err := t.exec(ctx, "DELETE FROM finding_aliases WHERE finding_id = ?", of.id); err != nil {
 				return err
 			}
-			for _, a := range aliasSet(nf.VulnerabilityID, nf.Aliases) {
-				w.aliases = append(w.aliases, [2]any{a, of.id})
-			}
+			w.relinked = append(w.relinked, findingRow{projectID: projectID, artifactID: artifactID, f: nf, id: of.id})
 		}
 		if len(changes) > 0 {
 			ev(of.id, EventFindingUpdated, "", "", "", jsonText(changes))

@@ -84,8 +84,14 @@ func (s *Store) RematchPackages(ctx context.Context, sc RematchScope) ([]Rematch
 	}
 	keys := slices.Clone(sc.MatchKeys)
 	err := chunked(sc.VulnerabilityIDs, func(ids []any) error {
-		rows, err := s.query(ctx, `SELECT DISTINCT p.match_key FROM finding_aliases fa JOIN findings f ON f.id = fa.finding_id
- JOIN packages p ON p.id = f.package_id WHERE f.kind = ? AND fa.alias IN (`+placeholders(len(ids))+")", append([]any{KindVulnerability}, ids...)...)
+		// The packages whose findings have carried these ids: from
+		// alias_packages, and from finding_aliases for findings stored
+		// before it (00019). A package that no longer has such a finding
+		// only costs a re-match that changes nothing.
+		in := placeholders(len(ids))
+		rows, err := s.query(ctx, `SELECT p.match_key FROM alias_packages ap JOIN packages p ON p.id = ap.package_id WHERE ap.alias IN (`+in+`)
+ UNION SELECT p.match_key FROM finding_aliases fa JOIN findings f ON f.id = fa.finding_id
+ JOIN packages p ON p.id = f.package_id WHERE f.kind = ? AND fa.alias IN (`+in+")", append(append(slices.Clone(ids), KindVulnerability), ids...)...)
 		if err != nil {
 			return err
 		}

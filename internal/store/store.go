@@ -64,6 +64,10 @@ type Store struct {
 	pkgMu sync.RWMutex
 	pkgs  map[string]int64
 
+	// aliasPkgs caches committed alias_packages rows.
+	aliasMu   sync.RWMutex
+	aliasPkgs map[aliasPackage]struct{}
+
 	// queue holds ingests waiting for a group commit (see ingestQueued).
 	qmu   sync.Mutex
 	queue []*ingestReq
@@ -388,6 +392,9 @@ type tx struct {
 	// on commit.
 	bucket     int64
 	bucketPkgs map[int64]bool
+	// aliasPkgs are alias_packages rows this transaction inserted; like
+	// pkgs, they join the store's cache on commit.
+	aliasPkgs map[aliasPackage]struct{}
 	// unprepared are queries run without a cached statement, to prepare
 	// after the transaction.
 	unprepared []string
@@ -484,6 +491,7 @@ func (s *Store) writeOn(ctx context.Context, c *writerConn, fn func(t *tx) error
 		s.pkgMu.Unlock()
 	}
 	t.commitBuckets()
+	t.commitAliases()
 	c.prepare(ctx, t.unprepared)
 	return nil
 }
