@@ -428,11 +428,13 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 	for _, e := range missing {
 		byKey[e.key] = e
 	}
+	if t.s.backend == BackendSQLite {
+		return t.insertPackagesSQLite(ctx, missing, byKey)
+	}
 	err := batches(len(missing), batchRows, func(lo, hi int) error {
 		args := make([]any, 0, (hi-lo)*9)
 		for _, e := range missing[lo:hi] {
-			p := &e.pkg
-			args = append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}), match.PackageQueryKey(p), nullIfEmpty(e.matchHash))
+			args = packageArgs(args, e)
 		}
 		rows, err := t.query(ctx, insertOrFail+"packages (ecosystem, name, version, purl, purl_base, attrs, data, match_key, match_hash) VALUES "+rowsOf(hi-lo, 9)+
 			" ON CONFLICT (ecosystem, name, version, purl, attrs) DO NOTHING RETURNING id, ecosystem, name, version, purl, attrs", args...)
@@ -444,6 +446,61 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 	if err != nil {
 		return fmt.Errorf("insert packages: %w", err)
 	}
+	return t.selectPackageIDs(ctx, missing, byKey)
+}
+
+// packageArgs are the values of a packages row, without its id.
+func packageArgs(args []any, e *pkgEntry) []any {
+	p := &e.pkg
+	return append(args, p.Ecosystem, p.Name, p.Version, p.PURL, purlBase(p.PURL), e.attrs, jsonText(packageData{p.Licenses, p.Hashes}), match.PackageQueryKey(p), nullIfEmpty(e.matchHash))
+}
+
+// insertPackagesSQLite inserts packages with ids it assigns itself, past
+// the largest one stored (read in this transaction: there is one writer),
+// so that the statement returns nothing to read back. A batch that
+// inserted fewer rows than it sent met packages stored already (before
+// this process started); its ids are then read by identity, as are the
+// rows it inserted.
+func (t *tx) insertPackagesSQLite(ctx context.Context, missing []*pkgEntry, byKey map[string]*pkgEntry) error {
+	var next int64
+	if err := t.queryRow(ctx, "SELECT COALESCE(max(id), 0) + 1 FROM packages").Scan(&next); err != nil {
+		return fmt.Errorf("insert packages: %w", err)
+	}
+	var unsure []*pkgEntry
+	err := batches(len(missing), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*10)
+		for i, e := range missing[lo:hi] {
+			args = packageArgs(append(args, next+int64(i)), e)
+		}
+		res, err := t.exec(ctx, insertOrFail+"packages (id, ecosystem, name, version, purl, purl_base, attrs, data, match_key, match_hash) VALUES "+rowsOf(hi-lo, 10)+
+			" ON CONFLICT (ecosystem, name, version, purl, attrs) DO NOTHING", args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == int64(hi-lo) {
+			for i, e := range missing[lo:hi] {
+				e.id = next + int64(i)
+				t.pkgs[e.key] = e.id
+			}
+		} else {
+			unsure = append(unsure, missing[lo:hi]...)
+		}
+		next += int64(hi - lo)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert packages: %w", err)
+	}
+	return t.selectPackageIDs(ctx, unsure, byKey)
+}
+
+// selectPackageIDs reads the ids of the entries whose id is not known
+// yet, by identity.
+func (t *tx) selectPackageIDs(ctx context.Context, missing []*pkgEntry, byKey map[string]*pkgEntry) error {
 	// The ones that existed (stored before this process started, or by
 	// another process).
 	var rest []*pkgEntry
@@ -452,7 +509,7 @@ func (t *tx) resolvePackages(ctx context.Context, pkgs []*pkgEntry) error {
 			rest = append(rest, e)
 		}
 	}
-	err = batches(len(rest), batchRows, func(lo, hi int) error {
+	err := batches(len(rest), batchRows, func(lo, hi int) error {
 		args := make([]any, 0, (hi-lo)*5)
 		for _, e := range rest[lo:hi] {
 			args = append(args, e.pkg.Ecosystem, e.pkg.Name, e.pkg.Version, e.pkg.PURL, e.attrs)

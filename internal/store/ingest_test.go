@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"testing"
 )
@@ -29,5 +30,68 @@ func TestBatches(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Packages stored before the store opened (its cache empty) keep their
+// ids when a later ingest holds them beside new ones: SQLite's inserts
+// with ids the writer assigns fall back to reading ids by identity when a
+// batch meets stored rows.
+func TestIngestKnownPackagesAfterReopen(t *testing.T) {
+	ctx := context.Background()
+	s, url := openSQLite(t, nil)
+	ids := func(s *Store, artifactID int64) map[string]int64 {
+		t.Helper()
+		ps, _, err := s.ArtifactPackages(ctx, artifactID, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, p := range ps {
+			out[p.Name] = p.ID
+		}
+		return out
+	}
+	a, err := s.Ingest(ctx, fixture("p", 1, 30, 20, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ids(s, a.Artifact.ID)
+	s.Close()
+	s = mustOpen(t, url, nil)
+	// Artifact 2 holds 20 of artifact 1's packages and 10 of its own.
+	in := fixture("p", 2, 30, 20, 0)
+	in.Packages = append(fixture("p", 1, 30, 20, 0).Packages[:20], in.Packages[20:]...)
+	b, err := s.Ingest(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := ids(s, b.Artifact.ID)
+	seen := map[int64]string{}
+	shared := 0
+	for name, id := range after {
+		if old, ok := before[name]; ok {
+			shared++
+			if old != id {
+				t.Errorf("%s: id %d after the reopen, %d before", name, id, old)
+			}
+		}
+		if other, dup := seen[id]; dup {
+			t.Errorf("%s and %s share id %d", name, other, id)
+		}
+		seen[id] = name
+	}
+	if shared == 0 || len(after) != 30 {
+		t.Fatalf("%d packages, %d shared with artifact 1: the fixture does not exercise the fallback", len(after), shared)
+	}
+	// A third ingest, with the cache warm again, goes on past the largest id.
+	c, err := s.Ingest(ctx, fixture("p", 3, 30, 20, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, id := range ids(s, c.Artifact.ID) {
+		if other, ok := seen[id]; ok && other != name {
+			t.Errorf("%s reuses %s's id %d", name, other, id)
+		}
 	}
 }
