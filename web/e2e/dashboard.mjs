@@ -268,6 +268,9 @@ await page.locator('[data-testid=score-env]').focus();
 await page.locator('[data-testid=score-env]').selectOption('prod');
 await page.waitForURL(/env=prod/);
 await loaded();
+// data-loaded can still be true from the page before the choice: wait
+// (bounded) for the section to be drawn again for prod.
+await page.locator('section[aria-labelledby=score-h]', { hasText: 'In prod' }).waitFor({ timeout: 10000 }).catch(() => {});
 check((await page.locator('section[aria-labelledby=score-h]').innerText()).includes('In prod'), 'the score section shows the score in prod (?env=prod)');
 // An environment the project does not run in: the API's 404, said, with a way back.
 await page.goto(base + '/projects/shop?env=nowhere');
