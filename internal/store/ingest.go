@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -610,6 +611,9 @@ func (t *tx) insertFindings(ctx context.Context, fs []findingRow, actor string, 
 	if err != nil {
 		return fmt.Errorf("insert findings: %w", err)
 	}
+	if err := t.countNew(ctx, fs); err != nil {
+		return err
+	}
 	var aliases [][2]any
 	var byPackage []aliasPackage
 	evs := make([]event, 0, len(fs))
@@ -632,6 +636,35 @@ func (t *tx) insertFindings(ctx context.Context, fs []findingRow, actor string, 
 		return err
 	}
 	return t.events(ctx, evs)
+}
+
+// countNew adds new findings (state open) to finding_counts, one upsert
+// per project and severity (migration 00020: no trigger counts inserts).
+func (t *tx) countNew(ctx context.Context, fs []findingRow) error {
+	type cell struct {
+		projectID int64
+		severity  int
+	}
+	n := make(map[cell]int64)
+	for i := range fs {
+		n[cell{fs[i].projectID, int(fs[i].f.Severity)}]++
+	}
+	cells := slices.SortedFunc(maps.Keys(n), func(a, b cell) int {
+		return cmp.Or(cmp.Compare(a.projectID, b.projectID), cmp.Compare(a.severity, b.severity))
+	})
+	err := batches(len(cells), batchRows, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*4)
+		for _, c := range cells[lo:hi] {
+			args = append(args, c.projectID, StateOpen, c.severity, n[c])
+		}
+		_, err := t.exec(ctx, "INSERT INTO finding_counts (project_id, state, severity, n) VALUES "+rowsOf(hi-lo, 4)+
+			" ON CONFLICT (project_id, state, severity) DO UPDATE SET n = finding_counts.n + excluded.n", args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("count findings: %w", err)
+	}
+	return nil
 }
 
 // aliasPackage is a row of alias_packages: a finding on the package has

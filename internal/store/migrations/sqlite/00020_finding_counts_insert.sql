@@ -1,0 +1,12 @@
+-- New findings are counted by the writer, not by a trigger (issue 11,
+-- session 15). The other dialect's 00020 is the same change.
+--
+-- SQLite has only row-level triggers: finding_counts_insert ran an
+-- upsert of finding_counts for every finding inserted, some 60 a push
+-- of the ingest benchmark, and took about a tenth of the single
+-- writer's CPU. Every new finding is inserted by one function
+-- (store.insertFindings, state open), which now adds the counts of its
+-- batch with one upsert per (project, severity), in the same
+-- transaction. The update and delete triggers stay.
+-- +goose Up
+DROP TRIGGER finding_counts_insert;
